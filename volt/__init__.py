@@ -1,0 +1,3 @@
+"""volt: French housing energy statistics from Enedis, ADEME DPE and the BAN."""
+
+__version__ = "0.1.0"

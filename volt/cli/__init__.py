@@ -1,0 +1,1 @@
+"""The `volt` command line: Typer commands only, no logic."""

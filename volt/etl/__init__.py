@@ -1,0 +1,1 @@
+"""The ETL: sources → bronze → silver → gold → PostgreSQL, one partition at a time."""

@@ -1,0 +1,1 @@
+"""Source adapters: each brings one source's input into the bronze zone with a manifest."""
