@@ -1,0 +1,1 @@
+"""ETL transforms: SQL files plus one function per stage, each returning a typed report."""

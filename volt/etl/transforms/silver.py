@@ -1,0 +1,371 @@
+"""Bronze → silver: typed parquet per source, partitioned, every rejected row kept with its reason.
+
+Per source: a raw view maps each file's header (current, legacy or label spellings) onto the
+registry's canonical names, all VARCHAR; a generated view types every column with the macros of
+macros.sql; silver_<source>.sql derives and checks; one pass writes a work parquet; the split
+writes silver partitions and the rejects file. rows in (bronze) = rows out + rejected (+ out of
+scope with --year/--departement), checked, never assumed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from volt.errors import InputFormatError
+from volt.etl.manifest import Manifest, ManifestEntry
+from volt.etl.reports import FileReport, StageReport
+from volt.etl.sources.registry import (
+    SOURCES,
+    HeaderMatch,
+    SourceName,
+    SourceSpec,
+    match_header,
+    source_spec,
+)
+from volt.etl.textfiles import TextFileInfo, inspect_file
+from volt.etl.transforms.duck import DuckConfig, connect, ident, literal, sql_text
+
+PARTITIONS: dict[SourceName, tuple[str, ...]] = {
+    "enedis": ("annee", "code_departement"),
+    "dpe": ("code_departement",),
+    "ban": ("code_departement",),
+}
+REJECTS_TABLE, REJECTS_SCAN = "csv_rejects", "csv_reject_scans"
+
+
+@dataclass(frozen=True)
+class SilverScope:
+    """Optional partition filter of a run (`--year`, `--departement`)."""
+
+    year: int | None = None
+    departement: str | None = None
+
+    def sql(self, source: SourceName) -> str:
+        terms = ["TRUE"]
+        if self.year is not None and source == "enedis":
+            terms.append(f"annee = {int(self.year)}")
+        if self.departement is not None:
+            terms.append(f"code_departement = {literal(self.departement)}")
+        return " AND ".join(terms)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    entry: ManifestEntry
+    path: Path
+    info: TextFileInfo
+    match: HeaderMatch
+
+
+def inspect_inputs(manifest: Manifest, bronze_dir: Path) -> dict[SourceName, list[InputFile]]:
+    """Read every bronze file's header; refuse the run (nothing written) if one lacks columns."""
+    found: dict[SourceName, list[InputFile]] = {s: [] for s in SOURCES}
+    problems: list[str] = []
+    for source in SOURCES:
+        spec = source_spec(source)
+        for entry in manifest.for_source(source):
+            path = bronze_dir / entry.path
+            info = inspect_file(path)
+            match = match_header(spec, list(info.header))
+            if match.missing_required:
+                problems.append(
+                    f"{entry.original_path} ({source}): missing required column(s) "
+                    + ", ".join(match.missing_required)
+                )
+            found[source].append(InputFile(entry, path, info, match))
+    if problems:
+        raise InputFormatError(
+            "Input files lack required columns; nothing was written:\n  " + "\n  ".join(problems),
+            hint="Check that each file is in the folder of its source (enedis/, dpe/, ban/) "
+            "and was exported with all columns; see README 'Input layout'.",
+        )
+    return found
+
+
+def build_silver(
+    inputs: dict[SourceName, list[InputFile]],
+    silver_dir: Path,
+    work_dir: Path,
+    duck: DuckConfig,
+    scope: SilverScope,
+    on_source_done: Callable[[StageReport], None] | None = None,
+) -> list[StageReport]:
+    reports = []
+    for source in SOURCES:
+        if not inputs[source]:
+            continue
+        report = silver_source(source, inputs[source], silver_dir, work_dir, duck, scope)
+        reports.append(report)
+        if on_source_done:
+            on_source_done(report)
+    return reports
+
+
+def silver_source(
+    source: SourceName,
+    files: list[InputFile],
+    silver_dir: Path,
+    work_dir: Path,
+    duck: DuckConfig,
+    scope: SilverScope,
+) -> StageReport:
+    started = time.perf_counter()
+    spec = source_spec(source)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    work = work_dir / f"{source}.parquet"
+    con = connect(duck)
+    try:
+        con.execute(f"CREATE TEMP VIEW raw_{source} AS {raw_union_sql(spec, files)}")
+        con.execute(f"CREATE TEMP VIEW typed_{source} AS {typed_sql(spec)}")
+        con.execute(sql_text(f"silver_{source}.sql"))
+        # One pass over the input: every row, typed, with its reason, flags and scope.
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (_raw), ({scope.sql(source)}) AS _in_scope, "
+            f"CASE WHEN _reject_reason IS NOT NULL THEN to_json(_raw)::VARCHAR END AS _raw_json "
+            f"FROM checked_{source}) TO {literal(str(work))} (FORMAT parquet)"
+        )
+        con.execute(
+            f"CREATE TEMP VIEW work_{source} AS SELECT * EXCLUDE (_in_scope) "
+            f"FROM read_parquet({literal(str(work))}) WHERE _in_scope OR _reject_reason IS NOT NULL"
+        )
+        report = _split(con, source, spec, files, silver_dir, work)
+    finally:
+        con.close()
+        work.unlink(missing_ok=True)
+    return _with_time(report, time.perf_counter() - started)
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceName,
+    spec: SourceSpec,
+    files: list[InputFile],
+    silver_dir: Path,
+    work: Path,
+) -> StageReport:
+    if source == "dpe":
+        con.execute(sql_text("silver_dpe_dedup.sql"))
+        final, extra_rejects = "SELECT * FROM final_dpe", "SELECT _file, reason, raw FROM duplicate_dpe"
+    else:
+        final = (
+            f"SELECT * EXCLUDE (_reject_reason, _raw_json) FROM work_{source} "
+            "WHERE _reject_reason IS NULL"
+        )
+        extra_rejects = None
+    out_dir = silver_dir / source
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    partitions = ", ".join(PARTITIONS[source])
+    # Trap: hive partition values are written as text (`code_departement=06`); keep the
+    # columns inside the files too, so a reader that auto-casts partitions cannot drop the zero.
+    written = con.execute(
+        f"COPY ({final}) TO {literal(str(out_dir))} (FORMAT parquet, PARTITION_BY ({partitions}), "
+        "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}')"
+    ).fetchone()
+    rejects_sql = _rejects_sql(source, extra_rejects, _has_csv_rejects(con))
+    rejects_path = silver_dir / "_rejects" / f"{source}.parquet"
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    rejected = con.execute(
+        f"COPY ({rejects_sql}) TO {literal(str(rejects_path))} (FORMAT parquet)"
+    ).fetchone()
+    counts = (int(written[0]) if written else 0, int(rejected[0]) if rejected else 0)
+    return _count(con, source, files, (out_dir, rejects_path), counts, work)
+
+
+def _rejects_sql(source: SourceName, extra: str | None, csv_rejects: bool) -> str:
+    parts = [
+        f"SELECT _file, _reject_reason AS reason, _raw_json AS raw FROM work_{source} "
+        "WHERE _reject_reason IS NOT NULL"
+    ]
+    if extra:
+        parts.append(extra)
+    # Lines DuckDB could not split into the header's columns (store_rejects), one per line.
+    parts.append(
+        f"SELECT any_value(s.file_path) AS _file, "
+        f"'malformed CSV line: ' || string_agg(DISTINCT e.error_type, ', ') AS reason, "
+        f"any_value(e.csv_line) AS raw FROM {REJECTS_TABLE} e JOIN {REJECTS_SCAN} s "
+        f"USING (scan_id, file_id) GROUP BY e.scan_id, e.file_id, e.line"
+        if csv_rejects
+        else "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE FALSE"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _has_csv_rejects(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [REJECTS_TABLE]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _count(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceName,
+    files: list[InputFile],
+    outputs: tuple[Path, Path],
+    counts: tuple[int, int],
+    work: Path,
+) -> StageReport:
+    def scalar(sql: str) -> int:
+        row = con.execute(sql).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    out_dir, rejects_path = outputs
+    rows_in = sum(f.entry.rows for f in files)
+    rows_out, rejected = counts
+    work_lit = literal(str(work))
+    out_of_scope = scalar(
+        f"SELECT count(*) FROM read_parquet({work_lit}) "
+        "WHERE NOT _in_scope AND _reject_reason IS NULL"
+    )
+    flagged = scalar(
+        f"SELECT count(*) FROM read_parquet({work_lit}) "
+        "WHERE _in_scope AND _reject_reason IS NULL AND len(quality_flags) > 0"
+    )
+    reasons = dict(
+        con.execute(
+            f"SELECT reason, count(*) FROM read_parquet({literal(str(rejects_path))}) "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
+    flags = dict(
+        con.execute(
+            f"SELECT f, count(*) FROM (SELECT unnest(quality_flags) AS f FROM "
+            f"read_parquet({work_lit}) WHERE _in_scope AND _reject_reason IS NULL) "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
+    file_reports = tuple(
+        FileReport(
+            f.entry.original_path,
+            f.entry.rows,
+            extra_columns=f.match.extra,
+            header_variant=_variant(f),
+        )
+        for f in files
+    )
+    return StageReport(
+        stage="silver",
+        source=source,
+        rows_in=rows_in,
+        rows_out=rows_out,
+        rows_rejected=rejected,
+        rows_flagged=flagged,
+        rows_out_of_scope=out_of_scope,
+        files=file_reports,
+        outputs=(str(out_dir), str(rejects_path)),
+        reject_reasons={str(k): int(v) for k, v in reasons.items()},
+        flags={str(k): int(v) for k, v in flags.items()},
+    )
+
+
+def _variant(f: InputFile) -> str:
+    canonical = sum(1 for c, h in f.match.mapping.items() if c == h)
+    kind = "canonical keys" if canonical * 2 >= len(f.match.mapping) else "label/legacy keys"
+    sep = f"sep {f.info.separator!r}" if f.info.format == "csv" else "JSON lines"
+    return f"{kind}, {sep}" + (", BOM" if f.info.has_bom else "")
+
+
+def _with_time(report: StageReport, seconds: float) -> StageReport:
+    from dataclasses import replace
+
+    return replace(report, seconds=seconds)
+
+
+def raw_union_sql(spec: SourceSpec, files: list[InputFile]) -> str:
+    """All files of one source as canonical VARCHAR columns plus `_file` and `_parse_error`."""
+    return " UNION ALL ".join(_raw_file_sql(spec, f) for f in files)
+
+
+def _raw_file_sql(spec: SourceSpec, f: InputFile) -> str:
+    file_name = literal(f.entry.path)
+    path = literal(str(f.path))
+    if f.info.format == "jsonl":
+        return _raw_jsonl_sql(spec, f, file_name, path)
+    cols = [
+        f"{ident(f.match.mapping[c])} AS {ident(c)}"
+        if c in f.match.mapping
+        else f"NULL::VARCHAR AS {ident(c)}"
+        for c in spec.columns
+    ]
+    # Trap: quoted fields may hold line breaks; separators vary; BOM is stripped by DuckDB.
+    reader = (
+        f"read_csv({path}, delim={literal(f.info.separator)}, header=true, all_varchar=true, "
+        "quote='\"', escape='\"', strict_mode=true, max_line_size=8388608, "
+        f"store_rejects=true, rejects_table='{REJECTS_TABLE}', rejects_scan='{REJECTS_SCAN}')"
+    )
+    return (
+        f"SELECT {', '.join(cols)}, {file_name} AS _file, NULL::VARCHAR AS _parse_error, "
+        f"NULL::VARCHAR AS _line FROM {reader}"
+    )
+
+
+def _raw_jsonl_sql(spec: SourceSpec, f: InputFile, file_name: str, path: str) -> str:
+    seen = set(f.info.header)
+    paths: list[str] = []
+    exprs = []
+    for col in spec.columns.values():
+        spellings = [s for s in (col.name, *col.aliases) if s in seen] or [col.name, *col.aliases]
+        idx = []
+        for s in spellings:
+            paths.append("$." + '"' + s.replace('"', '\\"') + '"')
+            idx.append(len(paths))
+        picks = ", ".join(f"v[{i}]" for i in idx)
+        exprs.append(f"COALESCE({picks}, NULL::VARCHAR) AS {ident(col.name)}")
+    path_list = "[" + ", ".join(literal(p) for p in paths) + "]"
+    # Each line read as one text cell (unit separator never occurs in JSON), then parsed once.
+    lines = (
+        f"read_csv({path}, columns={{'_line': 'VARCHAR'}}, delim='\\x1f', quote='', "
+        "escape='', header=false, auto_detect=false, max_line_size=8388608)"
+    )
+    return (
+        f"SELECT {', '.join(exprs)}, {file_name} AS _file, "
+        "CASE WHEN j IS NULL THEN 'malformed JSON line' END AS _parse_error, "
+        "CASE WHEN j IS NULL THEN _line END AS _line "
+        f"FROM (SELECT _line, j, json_extract_string(j, {path_list}) AS v "
+        f"FROM (SELECT _line, TRY_CAST(_line AS JSON) AS j FROM {lines} "
+        "WHERE trim(_line) <> ''))"
+    )
+
+
+TYPE_MACROS = {
+    "text": "v_text",
+    "int": "v_int",
+    "float": "v_float",
+    "year": "v_year",
+    "date": "v_date",
+    "label": "v_label",
+    "ban_id": "v_ban_id",
+    "code_insee": "v_code_insee",
+    "code_insee_ban": "v_code_insee_ban",
+    "code_iris": "v_code_iris",
+    "code_postal": "v_code_postal",
+    "code_departement": "v_code_departement",
+    "code_region": "v_code_region",
+    "code_epci": "v_code_epci",
+}
+
+
+def typed_sql(spec: SourceSpec) -> str:
+    """Type every registry column once; list why a row cannot be typed (first reason wins)."""
+    selects, errors = [], ["r._parse_error"]
+    for col in spec.columns.values():
+        macro = TYPE_MACROS[col.type]
+        raw = f"r.{ident(col.name)}"
+        selects.append(f"{macro}({raw}) AS {ident(col.name)}")
+        if col.required:
+            errors.append(f"CASE WHEN v_text({raw}) IS NULL THEN '{col.name}: missing' END")
+        if col.type != "text":
+            errors.append(
+                f"CASE WHEN v_text({raw}) IS NOT NULL AND {macro}({raw}) IS NULL "
+                f"THEN '{col.name}: not a valid {col.type.replace('_', ' ')}' END"
+            )
+    error_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    return (
+        f"SELECT {', '.join(selects)}, {error_list} AS _errors, r._file, r AS _raw "
+        f"FROM raw_{spec.name} AS r"
+    )
