@@ -39,7 +39,7 @@ class UsageError(VoltError):
 
 
 class InputFormatError(VoltError):
-    """An input file cannot be read as the source it claims to be (e.g. required columns missing)."""
+    """An input file cannot be read as the source it claims to be (e.g. missing columns)."""
 
     status_code = 422
     exit_code = 1

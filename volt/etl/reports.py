@@ -18,7 +18,8 @@ class FileReport:
 
 @dataclass(frozen=True)
 class StageReport:
-    """rows_in = rows_out + rows_rejected + rows_out_of_scope (the last only with --year/--departement)."""
+    """One stage on one source. rows_in = rows_out + rows_rejected + rows_out_of_scope
+    (the last is non-zero only with --year/--departement)."""
 
     stage: str
     source: str

@@ -43,7 +43,7 @@ def file_format(path: Path) -> FileFormat:
 
 def open_binary(path: Path) -> io.BufferedIOBase:
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return path.open("rb")
 
 
@@ -53,8 +53,10 @@ def inspect_file(path: Path) -> TextFileInfo:
     with open_binary(path) as fh:
         head = fh.read(1 << 20)
     has_bom = head.startswith(BOM)
-    text = head[len(BOM) :].decode("utf-8", errors="replace") if has_bom else head.decode(
-        "utf-8", errors="replace"
+    text = (
+        head[len(BOM) :].decode("utf-8", errors="replace")
+        if has_bom
+        else head.decode("utf-8", errors="replace")
     )
     compressed = path.name.lower().endswith(".gz")
     if not text.strip():

@@ -1,4 +1,4 @@
-"""The files adapter: an input directory (enedis/, dpe/, ban/) copied into bronze with its manifest."""
+"""The files adapter: an input directory (enedis/, dpe/, ban/) copied to bronze with a manifest."""
 
 from __future__ import annotations
 

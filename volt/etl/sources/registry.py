@@ -12,8 +12,20 @@ SourceName = Literal["enedis", "dpe", "ban"]
 SOURCES: tuple[SourceName, ...] = ("enedis", "dpe", "ban")
 
 ColumnType = Literal[
-    "text", "int", "float", "year", "date", "label", "ban_id",
-    "code_insee", "code_insee_ban", "code_iris", "code_postal", "code_departement", "code_region", "code_epci",
+    "text",
+    "int",
+    "float",
+    "year",
+    "date",
+    "label",
+    "ban_id",
+    "code_insee",
+    "code_insee_ban",
+    "code_iris",
+    "code_postal",
+    "code_departement",
+    "code_region",
+    "code_epci",
 ]
 
 

@@ -72,19 +72,27 @@ def inspect_inputs(manifest: Manifest, bronze_dir: Path) -> dict[SourceName, lis
             path = bronze_dir / entry.path
             info = inspect_file(path)
             match = match_header(spec, list(info.header))
-            if match.missing_required:
-                problems.append(
-                    f"{entry.original_path} ({source}): missing required column(s) "
-                    + ", ".join(match.missing_required)
-                )
+            problems.extend(missing_columns(source, entry.original_path, match))
             found[source].append(InputFile(entry, path, info, match))
+    refuse_if_missing(problems)
+    return found
+
+
+def missing_columns(source: str, shown_path: str, match: HeaderMatch) -> list[str]:
+    if not match.missing_required:
+        return []
+    return [
+        f"{shown_path} ({source}): missing required column(s) " + ", ".join(match.missing_required)
+    ]
+
+
+def refuse_if_missing(problems: list[str]) -> None:
     if problems:
         raise InputFormatError(
             "Input files lack required columns; nothing was written:\n  " + "\n  ".join(problems),
-            hint="Check that each file is in the folder of its source (enedis/, dpe/, ban/) "
-            "and was exported with all columns; see README 'Input layout'.",
+            hint="Check that each file sits in its source's folder (enedis/, dpe/, ban/) and was "
+            "exported with all columns; the README lists what each source needs.",
         )
-    return found
 
 
 def build_silver(
@@ -150,7 +158,10 @@ def _split(
 ) -> StageReport:
     if source == "dpe":
         con.execute(sql_text("silver_dpe_dedup.sql"))
-        final, extra_rejects = "SELECT * FROM final_dpe", "SELECT _file, reason, raw FROM duplicate_dpe"
+        final, extra_rejects = (
+            "SELECT * FROM final_dpe",
+            "SELECT _file, reason, raw FROM duplicate_dpe",
+        )
     else:
         final = (
             f"SELECT * EXCLUDE (_reject_reason, _raw_json) FROM work_{source} "
