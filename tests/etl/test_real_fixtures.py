@@ -107,7 +107,8 @@ def test_full_shared_fixtures_parse_with_the_counts_of_their_readme(run_silver, 
     ]
     silver = run.zones.silver(run.report.run_id)
     joined = duckdb.sql(
-        f"SELECT count(*) FILTER (WHERE b.id IS NOT NULL) FROM read_parquet('{silver}/dpe/**/*.parquet') d "
+        "SELECT count(*) FILTER (WHERE b.id IS NOT NULL) "
+        f"FROM read_parquet('{silver}/dpe/**/*.parquet') d "
         f"JOIN read_parquet('{silver}/ban/**/*.parquet') b ON b.id = d.identifiant_ban "
         "WHERE d._file = 'dpe/lozere.csv'"
     ).fetchall()[0]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from volt.errors import InputFormatError
 from tests.etl.conftest import ENEDIS_HEADER
+from volt.errors import InputFormatError
 
 ENEDIS_ROW = (
     "2022;060290102;La Source;13;;RUE;LACOUR;06029;Cannes;RESIDENTIEL;60;70.96;1.183;2.96;"
@@ -34,7 +34,10 @@ DPE_LEGACY = (
     "Surface_habitable_logement,Type_énergie_principale_chauffage,Identifiant__BAN,"
     "Code_INSEE_(BAN),N°_DPE_remplacé,Adresse_brute"
 )
-DPE_ROW = "2306E0000001A,2023-04-18,appartement,D,B,200.5,87.2,8.1,54.0,Électricité,06029_1900_00013,06029,,13 rue Lacour"
+DPE_ROW = (
+    "2306E0000001A,2023-04-18,appartement,D,B,200.5,87.2,8.1,54.0,Électricité,"
+    "06029_1900_00013,06029,,13 rue Lacour"
+)
 BAN_HEADER = (
     "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;"
     "code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;"
