@@ -1,0 +1,63 @@
+"""`volt demo`: the main job on the embedded default — sample data → database → ETL → summary."""
+
+from __future__ import annotations
+
+import shutil
+
+import typer
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from volt.cli.common import console, handle_errors, settings_from_env
+from volt.cli.etl import print_run, run_pipeline
+from volt.db.dsn import DbRole, redact, role_dsn
+from volt.db.migrate import upgrade
+from volt.etl.zones import Zones
+from volt.sample import generate_sample
+
+
+@handle_errors
+def demo(
+    communes: int = typer.Option(12, min=1, help="Communes in the generated sample."),
+    seed: int = typer.Option(42, help="Seed of the sample generator (same seed, same files)."),
+    fresh: bool = typer.Option(False, help="Regenerate the sample even if it exists."),
+) -> None:
+    """Generate a sample in the real formats, set up the database and run the ETL on it."""
+    settings = settings_from_env()
+    input_dir = settings.data_dir / "demo" / f"sample-{communes}-{seed}"
+    mode = "embedded PostgreSQL" if settings.embedded else "services mode"
+    console.print(Panel.fit(f"volt demo — data dir {settings.data_dir} ({mode})", style="bold"))
+
+    if fresh and input_dir.exists():
+        shutil.rmtree(input_dir)
+    if not input_dir.exists():
+        console.print(f"[bold]1/3[/] Generating a {communes}-commune sample in {input_dir}")
+        columns = (TextColumn("communes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("sample", total=communes)
+            sample = generate_sample(
+                input_dir,
+                communes=communes,
+                seed=seed,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        console.print(f"    {len(sample.files)} files written")
+    else:
+        console.print(f"[bold]1/3[/] Reusing the sample in {input_dir} (--fresh to regenerate)")
+
+    console.print("[bold]2/3[/] Starting the database and applying migrations")
+    report = upgrade(settings)
+    console.print(
+        f"    {redact(role_dsn(settings, DbRole.OWNER))} — PostgreSQL {report.server_version}, "
+        f"schema {report.schema} at revision {report.revision}"
+    )
+
+    console.print("[bold]3/3[/] Running the ETL: input files → bronze → silver")
+    run = run_pipeline(settings, input_dir, None, None)
+    print_run(run, Zones.from_url(settings.zones_location))
+    console.print(
+        "Next: `volt etl runs` lists runs; `volt db url` prints the database address.\n"
+        "Gold tables, the PostgreSQL load and the API come with the next issues."
+    )
+    if run.status != "succeeded":
+        raise typer.Exit(1)

@@ -1,0 +1,188 @@
+"""`volt etl …`: run the pipeline and show what each stage did."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from volt.cli.common import console, handle_errors, settings_from_env
+from volt.config import Settings
+from volt.errors import UsageError
+from volt.etl.load import PostgresRunRecorder, list_runs
+from volt.etl.pipeline import FilesRun, run_files, validate_scope
+from volt.etl.reports import RunReport, StageReport
+from volt.etl.transforms.duck import DuckConfig
+from volt.etl.zones import Zones
+
+app = typer.Typer(
+    help="Run the ETL (bronze → silver …) and inspect its runs.", no_args_is_help=True
+)
+
+
+class SourceKind(StrEnum):
+    FILES = "files"
+    API = "api"
+
+
+class CountOrBytesColumn(ProgressColumn):
+    """Bytes for tasks that copy files, `done/total` for the others."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes, self._count = DownloadColumn(), MofNCompleteColumn()
+
+    def render(self, task: Task) -> Text:
+        column = self._bytes if task.fields.get("unit") == "bytes" else self._count
+        rendered = column.render(task)
+        return rendered if isinstance(rendered, Text) else Text(str(rendered))
+
+
+class RichPipelineProgress:
+    """One progress bar per stage: bytes for bronze, sources for silver."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def stage(self, name: str, total: int | None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total)
+        unit = "bytes" if name == "bronze" else "sources"
+        self._task = self._progress.add_task(name, total=total, unit=unit)
+
+    def advance(self, amount: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, amount)
+
+    def done(self, report: StageReport) -> None:
+        self._progress.console.print(
+            f"  [green]✓[/] {report.stage}/{report.source}: {report.rows_in:,} rows in, "
+            f"{report.rows_out:,} out, {report.rows_rejected:,} rejected "
+            f"({report.seconds:.2f} s)"
+        )
+
+
+def run_pipeline(
+    settings: Settings, input_dir: Path, year: int | None, dep: str | None
+) -> RunReport:
+    """Shared by `volt etl run` and `volt demo`."""
+    year, dep = validate_scope(year, dep)
+    run = FilesRun(
+        input_dir=input_dir,
+        zones=Zones.from_url(settings.zones_location),
+        duck=DuckConfig(settings.duckdb_memory_limit, settings.duckdb_threads),
+        year=year,
+        departement=dep,
+    )
+    columns = (
+        TextColumn("[bold]{task.description:<8}"),
+        BarColumn(),
+        CountOrBytesColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        report = run_files(run, RichPipelineProgress(progress), PostgresRunRecorder(settings))
+    return report
+
+
+@app.command("run")
+@handle_errors
+def run(
+    source: SourceKind = typer.Option(SourceKind.FILES, help="Where the data comes from."),
+    input_dir: Path | None = typer.Option(
+        None, "--input", "-i", help="Input directory with enedis/, dpe/, ban/ (files source)."
+    ),
+    year: int | None = typer.Option(None, help="Only this Enedis year."),
+    departement: str | None = typer.Option(None, help="Only this département (e.g. 06, 2A)."),
+) -> None:
+    """Run the pipeline: input files → bronze → silver (gold and load come next)."""
+    if source is SourceKind.API:
+        raise UsageError(
+            "--source api is not available yet: the live Enedis/ADEME/BAN fetchers are planned.",
+            hint="Download the files and use --source files --input DIR.",
+        )
+    if input_dir is None:
+        raise UsageError("--input DIR is required with --source files.")
+    settings = settings_from_env()
+    report = run_pipeline(settings, input_dir, year, departement)
+    print_run(report, Zones.from_url(settings.zones_location))
+    if report.status != "succeeded":
+        raise typer.Exit(1)
+
+
+def print_run(report: RunReport, zones: Zones) -> None:
+    table = Table(title=f"ETL run {report.run_id} — {report.status}")
+    for col in ("stage", "source", "in", "out", "rejected", "flagged", "skipped", "time", "rows/s"):
+        table.add_column(col, justify="left" if col in ("stage", "source") else "right")
+    for s in report.stages:
+        table.add_row(
+            s.stage,
+            s.source,
+            f"{s.rows_in:,}",
+            f"{s.rows_out:,}",
+            f"{s.rows_rejected:,}",
+            f"{s.rows_flagged:,}",
+            f"{s.rows_out_of_scope:,}",
+            f"{s.seconds:.2f} s",
+            f"{s.rows_per_second:,.0f}",
+        )
+    console.print(table)
+    for s in report.stages:
+        for reason, n in list(s.reject_reasons.items())[:8]:
+            console.print(f"  [yellow]rejected[/] {s.source}: {n:,} × {reason}")
+        for f in s.files:
+            if f.extra_columns:
+                shown = ", ".join(f.extra_columns[:3])
+                more = f", … ({len(f.extra_columns)} in all)" if len(f.extra_columns) > 3 else ""
+                console.print(f"  [dim]ignored columns in {Path(f.path).name}: {shown}{more}[/]")
+    if any(s.rows_out_of_scope for s in report.stages):
+        console.print("  [dim]skipped = rows outside --year/--departement[/]")
+    console.print(f"Silver: {zones.silver(report.run_id)}  (rejects in _rejects/)")
+    console.print(f"Report: {zones.run_report(report.run_id)}  total {report.seconds:.2f} s")
+    if report.message:
+        style = "yellow" if report.status == "succeeded" else "bold red"
+        console.print(f"[{style}]{report.message}[/]")
+
+
+@app.command("runs")
+@handle_errors
+def runs(limit: int = typer.Option(20, min=1, max=500, help="How many recent runs.")) -> None:
+    """List recent ETL runs recorded in PostgreSQL."""
+    settings = settings_from_env()
+    table = Table(title="ETL runs")
+    for col in ("run", "source", "status", "started", "seconds", "rows in", "rejected"):
+        table.add_column(col)
+    for r in list_runs(settings, limit):
+        stages = r["stages"] if isinstance(r["stages"], list) else []
+        silver = [s for s in stages if s.get("stage") == "silver"]
+        started, finished = r["started_at"], r["finished_at"]
+        seconds = (
+            f"{(finished - started).total_seconds():.1f}"  # type: ignore[operator]
+            if finished
+            else "…"
+        )
+        table.add_row(
+            str(r["id"]),
+            str(r["source"]),
+            str(r["status"]),
+            f"{started:%Y-%m-%d %H:%M:%S}",
+            seconds,
+            f"{sum(s['rows_in'] for s in silver):,}",
+            f"{sum(s['rows_rejected'] for s in silver):,}",
+        )
+    console.print(table)
