@@ -1,0 +1,14 @@
+"""Fixtures of the database tests: a wide console for Rich tables printed by `volt db`."""
+
+from __future__ import annotations
+
+import pytest
+
+from volt.cli import common
+
+
+@pytest.fixture
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Off a terminal Rich wraps at 80 columns, which would split temp paths across table lines.
+    monkeypatch.setattr(common.console, "width", 400)
+    monkeypatch.setattr(common.err_console, "width", 400)

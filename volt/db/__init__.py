@@ -1,0 +1,1 @@
+"""PostgreSQL: embedded server, DSNs per role, connections and pools, roles and migrations."""
