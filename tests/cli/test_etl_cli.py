@@ -1,0 +1,74 @@
+"""`volt etl run`: exit codes 0 / 1 / 2, the report table, and the run recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.etl.conftest import FIXTURES, write_inputs
+from volt.cli.etl import app
+from volt.config import Settings
+
+runner = CliRunner()
+
+
+def flat(text: str) -> str:
+    """Rich wraps to the terminal width; compare on whitespace-collapsed text."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def env(pg_settings: Settings, tmp_path: Path) -> dict[str, str]:
+    assert pg_settings.database_url is not None
+    return {
+        "VOLT_DATABASE_URL": pg_settings.database_url.get_secret_value(),
+        "VOLT_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "160",
+    }
+
+
+def test_run_prints_the_stage_table_and_exits_0(env: dict[str, str], tmp_path: Path) -> None:
+    inputs = write_inputs(
+        tmp_path / "in",
+        {"enedis/c.csv": (FIXTURES / "cannes-enedis-2022.csv").read_bytes()},
+    )
+    result = runner.invoke(app, ["run", "--input", str(inputs)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "succeeded" in result.output
+    out = flat(result.output)
+    assert "✓ silver/enedis: 81 rows in, 81 out, 0 rejected" in out
+    assert "│ silver │ enedis │ 81 │ 81 │ 0 │ 0 │ 0 │" in out
+    assert "this run stops after silver" in out
+    listed = runner.invoke(app, ["runs"], env=env)
+    assert listed.exit_code == 0 and "succeeded" in listed.output
+
+
+def test_missing_required_columns_exit_1_with_the_names(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    inputs = write_inputs(tmp_path / "in", {"enedis/bad.csv": "annee;adresse\n2022;1 RUE X\n"})
+    result = runner.invoke(app, ["run", "--input", str(inputs)], env=env)
+    assert result.exit_code == 1
+    assert (
+        "enedis/bad.csv (enedis): missing required column(s) numero_de_voie, libelle_de_voie, "
+        "code_commune, nombre_de_logements, consommation_annuelle_totale_de_l_adresse_mwh"
+    ) in flat(result.output)
+    assert not (tmp_path / "data" / "zones").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run"], "--input DIR is required"),
+        (["run", "--input", "/nonexistent/volt"], "does not exist"),
+        (["run", "--input", ".", "--departement", "100"], "not a French département code"),
+        (["run", "--source", "api"], "--source api is not available yet"),
+        (["run", "--input", ".", "--year", "1850"], "not a plausible data year"),
+    ],
+)
+def test_usage_errors_exit_2(env: dict[str, str], args: list[str], message: str) -> None:
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2
+    assert message in flat(result.output)
