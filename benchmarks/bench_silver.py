@@ -68,7 +68,7 @@ def child_pipeline(sample: Path, zones: Path, memory_limit: str) -> dict[str, ob
 
 def in_child(step: str, *args: str) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--child", step, *args]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -79,7 +79,7 @@ def generate(sample: Path, communes: int, seed: int) -> float:
         return 0.0
     started = time.perf_counter()
     volt = Path(sys.executable).parent / "volt"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             str(volt),
             "sample",

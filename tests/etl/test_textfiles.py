@@ -37,7 +37,7 @@ def test_inspect_detects_bom_and_separator(tmp_path: Path) -> None:
 def test_an_empty_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(InputFormatError, match="empty.csv is empty"):
+    with pytest.raises(InputFormatError, match=r"empty\.csv is empty"):
         inspect_file(path)
 
 
