@@ -139,7 +139,8 @@ def silver_source(
         )
         con.execute(
             f"CREATE TEMP VIEW work_{source} AS SELECT * EXCLUDE (_in_scope) "
-            f"FROM read_parquet({literal(str(work))}) WHERE _in_scope OR _reject_reason IS NOT NULL"
+            f"FROM read_parquet({literal(str(work))}, file_row_number = true) "
+            "WHERE _in_scope OR _reject_reason IS NOT NULL"
         )
         report = _split(con, source, spec, files, silver_dir, work)
     finally:
@@ -164,7 +165,7 @@ def _split(
         )
     else:
         final = (
-            f"SELECT * EXCLUDE (_reject_reason, _raw_json) FROM work_{source} "
+            f"SELECT * EXCLUDE (_reject_reason, _raw_json, file_row_number) FROM work_{source} "
             "WHERE _reject_reason IS NULL"
         )
         extra_rejects = None
@@ -343,40 +344,28 @@ def _raw_jsonl_sql(spec: SourceSpec, f: InputFile, file_name: str, path: str) ->
     )
 
 
-TYPE_MACROS = {
-    "text": "v_text",
-    "int": "v_int",
-    "float": "v_float",
-    "year": "v_year",
-    "date": "v_date",
-    "label": "v_label",
-    "ban_id": "v_ban_id",
-    "code_insee": "v_code_insee",
-    "code_insee_ban": "v_code_insee_ban",
-    "code_iris": "v_code_iris",
-    "code_postal": "v_code_postal",
-    "code_departement": "v_code_departement",
-    "code_region": "v_code_region",
-    "code_epci": "v_code_epci",
-}
-
-
 def typed_sql(spec: SourceSpec) -> str:
-    """Type every registry column once; list why a row cannot be typed (first reason wins)."""
-    selects, errors = [], ["r._parse_error"]
+    """Type every registry column once; list why a row cannot be typed (first reason wins).
+
+    Three layers so that each macro runs once per value: cleaned text, typed value, reasons.
+    """
+    cleaned, typed, errors = [], [], ["_parse_error"]
     for col in spec.columns.values():
-        macro = TYPE_MACROS[col.type]
-        raw = f"r.{ident(col.name)}"
-        selects.append(f"{macro}({raw}) AS {ident(col.name)}")
+        name, text = ident(col.name), ident(f"_t_{col.name}")
+        clean = "clean_free_text" if col.type == "text" else "clean_text"
+        cleaned.append(f"{clean}(r.{name}) AS {text}")
+        typed.append(f"to_{col.type}({text}) AS {name}")
         if col.required:
-            errors.append(f"CASE WHEN v_text({raw}) IS NULL THEN '{col.name}: missing' END")
+            errors.append(f"CASE WHEN {text} IS NULL THEN '{col.name}: missing' END")
         if col.type != "text":
             errors.append(
-                f"CASE WHEN v_text({raw}) IS NOT NULL AND {macro}({raw}) IS NULL "
+                f"CASE WHEN {text} IS NOT NULL AND {name} IS NULL "
                 f"THEN '{col.name}: not a valid {col.type.replace('_', ' ')}' END"
             )
-    error_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    text_cols = ", ".join(ident(f"_t_{c}") for c in spec.columns)
     return (
-        f"SELECT {', '.join(selects)}, {error_list} AS _errors, r._file, r AS _raw "
-        f"FROM raw_{spec.name} AS r"
+        f"SELECT * EXCLUDE ({text_cols}), "
+        f"list_filter([{', '.join(errors)}], lambda e: e IS NOT NULL) AS _errors "
+        f"FROM (SELECT {', '.join(typed)}, c.* FROM (SELECT {', '.join(cleaned)}, r._file, "
+        f"r._parse_error, r AS _raw FROM raw_{spec.name} AS r) AS c)"
     )

@@ -6,8 +6,8 @@ WITH located AS (
         t.*,
         -- Trap: the BAN id starts with the commune's INSEE code when the column is empty.
         COALESCE(t.code_insee_ban,
-                 v_code_insee(split_part(t.identifiant_ban, '_', 1))) AS code_insee,
-        -- `old48039` (communes nouvelles) was repaired by v_code_insee_ban; flag it.
+                 to_code_insee(split_part(t.identifiant_ban, '_', 1))) AS code_insee,
+        -- `old48039` (communes nouvelles) was repaired by to_code_insee_ban; flag it.
         t._raw.code_insee_ban ILIKE 'old%' AS insee_had_old_prefix,
         -- BAN id kinds met in real files: address, street-level (one `_`), bare INSEE code.
         CASE WHEN t.identifiant_ban IS NULL THEN NULL
@@ -15,8 +15,8 @@ WITH located AS (
              WHEN length(t.identifiant_ban) - length(replace(t.identifiant_ban, '_', '')) = 1
              THEN 'street'
              ELSE 'address' END AS ban_id_kind,
-        lower(t.type_batiment) AS type_batiment_norm,
-        COALESCE(t.type_energie_principale_chauffage, t.type_energie_n1) AS energie_chauffage
+        lower(trim(t.type_batiment)) AS type_batiment_norm,
+        trim(COALESCE(t.type_energie_principale_chauffage, t.type_energie_n1)) AS energie_chauffage
     FROM typed_dpe AS t
 )
 SELECT
