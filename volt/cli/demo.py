@@ -28,7 +28,8 @@ def demo(
     mode = "embedded PostgreSQL" if settings.embedded else "services mode"
     console.print(Panel.fit(f"volt demo — data dir {settings.data_dir} ({mode})", style="bold"))
 
-    if fresh and input_dir.exists():
+    complete = input_dir / ".complete"  # an interrupted generation leaves no marker
+    if input_dir.exists() and (fresh or not complete.exists()):
         shutil.rmtree(input_dir)
     if not input_dir.exists():
         console.print(f"[bold]1/3[/] Generating a {communes}-commune sample in {input_dir}")
@@ -41,7 +42,11 @@ def demo(
                 seed=seed,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        console.print(f"    {len(sample.files)} files written")
+        complete.touch()
+        console.print(
+            f"    {len(sample.files)} files, {sample.rows('dpe'):,} DPE, "
+            f"{sample.rows('enedis'):,} Enedis rows, {sample.addresses:,} BAN addresses"
+        )
     else:
         console.print(f"[bold]1/3[/] Reusing the sample in {input_dir} (--fresh to regenerate)")
 
