@@ -61,8 +61,8 @@ def demo(
     run = run_pipeline(settings, input_dir, None, None)
     print_run(run, Zones.from_url(settings.zones_location))
     console.print(
-        "Next: `volt etl runs` lists runs; `volt db url` prints the database address.\n"
-        "Gold tables, the PostgreSQL load and the API come with the next issues."
+        "Next: `volt etl runs` lists runs, `volt db url` prints the database address; the "
+        "embedded PostgreSQL keeps running for them (`volt db stop` stops it)."
     )
     if run.status != "succeeded":
         raise typer.Exit(1)

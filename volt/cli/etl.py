@@ -125,6 +125,21 @@ def run(
         raise typer.Exit(1)
 
 
+def _print_ignored_columns(stage: StageReport) -> None:
+    """Unknown columns are ignored and reported, once per distinct set of columns."""
+    by_set: dict[tuple[str, ...], list[str]] = {}
+    for f in stage.files:
+        if f.extra_columns:
+            by_set.setdefault(f.extra_columns, []).append(Path(f.path).name)
+    for columns, files in by_set.items():
+        shown = ", ".join(columns[:4]) + (", …" if len(columns) > 4 else "")
+        where = files[0] if len(files) == 1 else f"{len(files)} files"
+        console.print(
+            f"  [dim]{stage.source}: {len(columns)} column(s) not used by volt, ignored "
+            f"({where}): {shown}[/]"
+        )
+
+
 def print_run(report: RunReport, zones: Zones) -> None:
     table = Table(title=f"ETL run {report.run_id} — {report.status}")
     for col in ("stage", "source", "in", "out", "rejected", "flagged", "skipped", "time", "rows/s"):
@@ -145,11 +160,7 @@ def print_run(report: RunReport, zones: Zones) -> None:
     for s in report.stages:
         for reason, n in list(s.reject_reasons.items())[:8]:
             console.print(f"  [yellow]rejected[/] {s.source}: {n:,} × {reason}")
-        for f in s.files:
-            if f.extra_columns:
-                shown = ", ".join(f.extra_columns[:3])
-                more = f", … ({len(f.extra_columns)} in all)" if len(f.extra_columns) > 3 else ""
-                console.print(f"  [dim]ignored columns in {Path(f.path).name}: {shown}{more}[/]")
+        _print_ignored_columns(s)
     if any(s.rows_out_of_scope for s in report.stages):
         console.print("  [dim]skipped = rows outside --year/--departement[/]")
     console.print(f"Silver: {zones.silver(report.run_id)}  (rejects in _rejects/)")
@@ -166,7 +177,10 @@ def runs(limit: int = typer.Option(20, min=1, max=500, help="How many recent run
     settings = settings_from_env()
     table = Table(title="ETL runs")
     for col in ("run", "source", "status", "started", "seconds", "rows in", "rejected"):
-        table.add_column(col)
+        right = col in ("seconds", "rows in", "rejected")
+        table.add_column(
+            col, no_wrap=col in ("run", "started"), justify="right" if right else "left"
+        )
     for r in list_runs(settings, limit):
         stages = r["stages"] if isinstance(r["stages"], list) else []
         silver = [s for s in stages if s.get("stage") == "silver"]
