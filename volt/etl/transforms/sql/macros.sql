@@ -49,9 +49,9 @@ CREATE OR REPLACE MACRO to_code_postal(t) AS
     CASE WHEN regexp_full_match(t, '\d{5}(\.0)?') THEN left(t, 5)
          WHEN regexp_full_match(t, '\d{4}(\.0)?') THEN lpad(left(t, 4), 5, '0') END;
 
--- Départements 01–95, Corsica 2A/2B, overseas 971–978 (a lost zero: 6 → 06).
+-- Départements 01–95 (no 20 since 1976), Corsica 2A/2B, overseas 971–978 (a lost zero: 6 → 06).
 CREATE OR REPLACE MACRO to_code_departement(t) AS
-    CASE WHEN regexp_full_match(t, '(0[1-9]|[1-8]\d|9[0-5]|2[ABab]|97[1-8])(\.0)?')
+    CASE WHEN regexp_full_match(t, '(0[1-9]|1\d|2[1-9ABab]|[3-8]\d|9[0-5]|97[1-8])(\.0)?')
          THEN upper(regexp_replace(t, '\.0$', ''))
          WHEN regexp_full_match(t, '[1-9](\.0)?') THEN lpad(left(t, 1), 2, '0') END;
 
