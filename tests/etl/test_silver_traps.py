@@ -245,7 +245,7 @@ def test_rows_that_cannot_be_typed_are_rejected_with_their_reason(run_silver) ->
 
 def test_malformed_json_line_is_rejected_with_its_text(run_silver) -> None:
     good = json.dumps(dict(zip(DPE_LEGACY.split(","), DPE_ROW.split(","), strict=True)))
-    run = run_silver({"dpe/x.jsonl": good + "\n{not json\n"})
+    run = run_silver({"dpe/x.jsonl": good + "\n\n{not json\n"})  # a blank line is no record
     stage = run.stage("dpe")
     assert (stage.rows_in, stage.rows_out, stage.rows_rejected) == (2, 1, 1)
     (reject,) = run.rejects("dpe")

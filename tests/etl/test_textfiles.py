@@ -45,3 +45,12 @@ def test_object_storage_zones_are_refused_clearly() -> None:
     with pytest.raises(ConfigError, match="only local paths"):
         Zones.from_url("s3://bucket/zones")
     assert Zones.from_url("file:///srv/zones").root == Path("/srv/zones")
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 100])
+def test_blank_json_lines_are_not_records(chunk: int) -> None:
+    data = b'{"a": 1}\n\n{"a": 2}\n\n\n{"a": 3}'
+    counter = RecordCounter("jsonl")
+    for i in range(0, len(data), chunk):
+        counter.feed(data[i : i + chunk])
+    assert counter.records(has_header=False) == 3

@@ -110,6 +110,7 @@ class RecordCounter:
         self._in_quotes = False
         self._newlines = 0
         self._last_byte = b"\n"
+        self._last_byte_before = b"\n"  # last byte of the previous chunk (JSON lines)
 
     def feed(self, chunk: bytes) -> None:
         if not chunk:
@@ -117,7 +118,11 @@ class RecordCounter:
         self._last_byte = chunk[-1:]
         buf = np.frombuffer(chunk, dtype=np.uint8)
         newlines = np.flatnonzero(buf == 0x0A)
-        if self._fmt == "jsonl" or newlines.size == 0:
+        if self._fmt == "jsonl":
+            self._newlines += _non_empty_line_ends(buf, newlines, self._last_byte_before)
+            self._last_byte_before = chunk[-1:]
+            return
+        if newlines.size == 0:
             self._newlines += int(newlines.size)
             if self._fmt == "csv":
                 self._in_quotes ^= bool(np.count_nonzero(buf == 0x22) % 2)
@@ -130,5 +135,18 @@ class RecordCounter:
         self._in_quotes = bool((quotes.size + int(self._in_quotes)) % 2)
 
     def records(self, *, has_header: bool) -> int:
+        if self._fmt == "jsonl":
+            # Blank lines are no records; a last line without its newline is one.
+            return self._newlines + (0 if self._last_byte == b"\n" else 1)
         total = self._newlines + (0 if self._last_byte == b"\n" else 1)
         return max(total - (1 if has_header else 0), 0)
+
+
+def _non_empty_line_ends(buf: np.ndarray, newlines: np.ndarray, before: bytes) -> int:
+    """Newlines that end a non-empty line (JSON lines readers skip blank lines)."""
+    if newlines.size == 0:
+        return 0
+    previous = np.empty(newlines.size, dtype=np.uint8)
+    previous[1:] = buf[newlines[1:] - 1]
+    previous[0] = buf[newlines[0] - 1] if newlines[0] > 0 else (before[0] if before else 0x0A)
+    return int(np.count_nonzero(previous != 0x0A))

@@ -36,6 +36,7 @@ PARTITIONS: dict[SourceName, tuple[str, ...]] = {
     "ban": ("code_departement",),
 }
 REJECTS_TABLE, REJECTS_SCAN = "csv_rejects", "csv_reject_scans"
+MALFORMED_JSON = "malformed JSON line"
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,12 @@ def _split(
         f"COPY ({final}) TO {literal(str(out_dir))} (FORMAT parquet, PARTITION_BY ({partitions}), "
         "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}')"
     ).fetchone()
-    rejects_sql = _rejects_sql(source, extra_rejects, _has_csv_rejects(con))
+    broken_json = [
+        _malformed_json_sql(f.path, f.entry.path)
+        for f in files
+        if f.info.format == "jsonl" and _has_malformed_json(con, source, f.entry.path)
+    ]
+    rejects_sql = _rejects_sql(source, extra_rejects, _has_csv_rejects(con), broken_json)
     rejects_path = silver_dir / "_rejects" / f"{source}.parquet"
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     rejected = con.execute(
@@ -188,16 +194,20 @@ def _split(
     return _count(con, source, files, (out_dir, rejects_path), counts, work)
 
 
-def _rejects_sql(source: SourceName, extra: str | None, csv_rejects: bool) -> str:
+def _rejects_sql(
+    source: SourceName, extra: str | None, csv_rejects: bool, broken_json: list[str]
+) -> str:
     parts = [
         f"SELECT _file, _reject_reason AS reason, _raw_json AS raw FROM work_{source} "
-        "WHERE _reject_reason IS NOT NULL"
+        f"WHERE _reject_reason IS NOT NULL AND _reject_reason <> '{MALFORMED_JSON}'",
+        *broken_json,
     ]
     if extra:
         parts.append(extra)
     # Lines DuckDB could not split into the header's columns (store_rejects), one per line.
     parts.append(
-        f"SELECT any_value(s.file_path) AS _file, "
+        # file_path is the bronze path; keep `<source>/<name>` like every other reject.
+        f"SELECT regexp_extract(any_value(s.file_path), '[^/]+/[^/]+$') AS _file, "
         f"'malformed CSV line: ' || string_agg(DISTINCT e.error_type, ', ') AS reason, "
         f"any_value(e.csv_line) AS raw FROM {REJECTS_TABLE} e JOIN {REJECTS_SCAN} s "
         f"USING (scan_id, file_id) GROUP BY e.scan_id, e.file_id, e.line"
@@ -205,6 +215,14 @@ def _rejects_sql(source: SourceName, extra: str | None, csv_rejects: bool) -> st
         else "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE FALSE"
     )
     return " UNION ALL ".join(parts)
+
+
+def _has_malformed_json(con: duckdb.DuckDBPyConnection, source: SourceName, file: str) -> bool:
+    row = con.execute(
+        f"SELECT count(*) FROM work_{source} WHERE _file = ? AND _reject_reason = ?",
+        [file, MALFORMED_JSON],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _has_csv_rejects(con: duckdb.DuckDBPyConnection) -> bool:
@@ -329,18 +347,26 @@ def _raw_jsonl_sql(spec: SourceSpec, f: InputFile, file_name: str, path: str) ->
         picks = ", ".join(f"v[{i}]" for i in idx)
         exprs.append(f"COALESCE({picks}, NULL::VARCHAR) AS {ident(col.name)}")
     path_list = "[" + ", ".join(literal(p) for p in paths) + "]"
-    # Each line read as one text cell (unit separator never occurs in JSON), then parsed once.
-    lines = (
-        f"read_csv({path}, columns={{'_line': 'VARCHAR'}}, delim='\\x1f', quote='', "
-        "escape='', header=false, auto_detect=false, max_line_size=8388608)"
-    )
+    # Each line parsed once; every wanted key extracted in one call. A broken line comes back as
+    # a NULL object; its text is recovered by `_malformed_json_sql` for the rejects file.
+    reader = f"read_ndjson_objects({path}, ignore_errors=true, maximum_object_size=16777216)"
     return (
         f"SELECT {', '.join(exprs)}, {file_name} AS _file, "
-        "CASE WHEN j IS NULL THEN 'malformed JSON line' END AS _parse_error, "
-        "CASE WHEN j IS NULL THEN _line END AS _line "
-        f"FROM (SELECT _line, j, json_extract_string(j, {path_list}) AS v "
-        f"FROM (SELECT _line, TRY_CAST(_line AS JSON) AS j FROM {lines} "
-        "WHERE trim(_line) <> ''))"
+        f"CASE WHEN j IS NULL THEN '{MALFORMED_JSON}' END AS _parse_error, "
+        "NULL::VARCHAR AS _line "
+        f"FROM (SELECT json AS j, json_extract_string(json, {path_list}) AS v FROM {reader})"
+    )
+
+
+def _malformed_json_sql(path: Path, file_name: str) -> str:
+    """The text of the broken lines of one JSON-lines file (slow; run only when there are some)."""
+    lines = (
+        f"read_csv({literal(str(path))}, columns={{'_line': 'VARCHAR'}}, delim='\\x1f', "
+        "quote='', escape='', header=false, auto_detect=false, max_line_size=16777216)"
+    )
+    return (
+        f"SELECT {literal(file_name)} AS _file, '{MALFORMED_JSON}' AS reason, _line AS raw "
+        f"FROM {lines} WHERE trim(_line) <> '' AND TRY_CAST(_line AS JSON) IS NULL"
     )
 
 
