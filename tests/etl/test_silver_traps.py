@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -259,3 +260,25 @@ def test_year_and_departement_scope_counts_the_rest_as_out_of_scope(run_silver) 
     stage = run.stage("enedis")
     assert (stage.rows_in, stage.rows_out, stage.rows_out_of_scope) == (3, 1, 2)
     assert stage.balanced
+
+
+def test_ban_files_of_other_departements_are_not_even_copied(run_silver) -> None:
+    other = BAN_ROW.replace("06029", "69381").replace("06400", "69001")
+    run = run_silver(
+        {
+            "ban/adresses-06.csv": BAN_HEADER + "\n" + BAN_ROW + "\n",
+            "ban/adresses-69.csv": BAN_HEADER + "\n" + other + "\n",
+        },
+        departement="06",
+    )
+    bronze = run.report.stages[0]
+    assert [Path(f.path).name for f in bronze.files] == ["adresses-06.csv"]
+    assert [r["id"] for r in run.rows("ban")] == ["06029_1900_00013"]
+
+
+def test_gzipped_ban_national_file(run_silver) -> None:
+    data = gzip.compress((BAN_HEADER + "\n" + BAN_ROW + "\n").encode("utf-8"))
+    run = run_silver({"ban/adresses-06.csv.gz": data})
+    (row,) = run.rows("ban")
+    assert (row["code_insee"], row["code_postal"], row["lon"]) == ("06029", "06400", 7.032038)
+    assert run.report.stages[0].files[0].rows == 1
