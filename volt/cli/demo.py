@@ -6,14 +6,15 @@ import shutil
 
 import typer
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from volt.cli.common import console, handle_errors, settings_from_env
 from volt.cli.etl import print_run, run_pipeline
+from volt.cli.sample import generate_with_progress
 from volt.db.dsn import DbRole, redact, role_dsn
 from volt.db.migrate import upgrade
 from volt.etl.zones import Zones
-from volt.sample import generate_sample
+
+DEMO_YEARS = (2021, 2022, 2023)
 
 
 @handle_errors
@@ -33,15 +34,7 @@ def demo(
         shutil.rmtree(input_dir)
     if not input_dir.exists():
         console.print(f"[bold]1/3[/] Generating a {communes}-commune sample in {input_dir}")
-        columns = (TextColumn("communes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("sample", total=communes)
-            sample = generate_sample(
-                input_dir,
-                communes=communes,
-                seed=seed,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+        sample = generate_with_progress(input_dir, communes, DEMO_YEARS, seed)
         complete.touch()
         console.print(
             f"    {len(sample.files)} files, {sample.rows('dpe'):,} DPE, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -29,22 +30,29 @@ def generate(
 ) -> None:
     """Generate a deterministic sample: BAN addresses, DPE and Enedis consumption."""
     year_list = check_request(outdir, communes, parse_years(years))
-    columns = (TextColumn("communes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("communes", total=communes)
-        report = generate_sample(
-            outdir,
-            communes=communes,
-            years=year_list,
-            seed=seed,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    report = generate_with_progress(outdir, communes, year_list, seed)
     console.print(_summary(report))
     seconds = max(report.seconds, 1e-9)
     console.print(
         f"{report.communes:,} communes, {report.addresses:,} addresses in {report.seconds:.1f} s: "
         f"{report.rows() / seconds:,.0f} rows/s, {report.rows('dpe') / seconds:,.0f} DPE rows/s."
     )
+
+
+def generate_with_progress(
+    outdir: Path, communes: int, years: Sequence[int], seed: int
+) -> SampleReport:
+    """The generator behind a Rich progress bar (communes done / total); shared with `demo`."""
+    columns = (TextColumn("communes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("communes", total=communes)
+        return generate_sample(
+            outdir,
+            communes=communes,
+            years=years,
+            seed=seed,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
 
 
 def _summary(report: SampleReport) -> Table:
