@@ -25,7 +25,7 @@ CREATE TABLE communes (
     code_insee       text PRIMARY KEY CHECK (code_insee ~ '^([0-9]{5}|2[AB][0-9]{3})$'),
     nom              text NOT NULL,
     code_departement text NOT NULL
-        CHECK (code_departement ~ '^(0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-8])$'),
+        CHECK (code_departement ~ '^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-8])$'),
     code_region      text,
     code_epci        text,
     nom_epci         text,
