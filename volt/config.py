@@ -85,6 +85,17 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET), description="Token signing key (API)."
     )
     mailer: Mailer = Mailer.CONSOLE
+    # Quality gates before a load. A structured BAN match plus the geocoder places well over 90 %
+    # of Enedis addresses; under 80 % something upstream broke (wrong BAN file, changed format).
+    gate_min_geocode_rate: float = Field(default=0.80, ge=0, le=1)
+    # ADEME's own identifiant_ban is missing or street-level for a sizeable share of DPE; half of
+    # them at least must reach a BAN address, else the BAN file or the join is wrong.
+    gate_min_dpe_join_rate: float = Field(default=0.50, ge=0, le=1)
+    # A partition (table x year|département) may shrink by at most 20 % between two loads.
+    gate_max_drop: float = Field(default=0.20, ge=0, le=1)
+    load_streams: int = Field(
+        default=2, ge=1, le=16, description="Parallel COPY connections of the gold load."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -34,13 +34,13 @@ def test_run_prints_the_stage_table_and_exits_0(env: dict[str, str], tmp_path: P
         tmp_path / "in",
         {"enedis/c.csv": (FIXTURES / "cannes-enedis-2022.csv").read_bytes()},
     )
-    result = runner.invoke(app, ["run", "--input", str(inputs)], env=env)
+    result = runner.invoke(app, ["run", "--input", str(inputs), "--stop-after", "silver"], env=env)
     assert result.exit_code == 0, result.output
     assert "succeeded" in result.output
     out = flat(result.output)
     assert "✓ silver/enedis: 81 rows in, 81 out, 0 rejected" in out
     assert "│ silver │ enedis │ 81 │ 81 │ 0 │ 0 │ 0 │" in out
-    assert "this run stops after silver" in out
+    assert "Stopped after silver as asked." in out
     listed = runner.invoke(app, ["runs"], env=env)
     assert listed.exit_code == 0 and "succeeded" in listed.output
 
@@ -72,3 +72,14 @@ def test_usage_errors_exit_2(env: dict[str, str], args: list[str], message: str)
     result = runner.invoke(app, args, env=env)
     assert result.exit_code == 2
     assert message in flat(result.output)
+
+
+def test_gold_without_all_three_sources_is_blocked(env: dict[str, str], tmp_path: Path) -> None:
+    inputs = write_inputs(
+        tmp_path / "in", {"enedis/c.csv": (FIXTURES / "cannes-enedis-2022.csv").read_bytes()}
+    )
+    result = runner.invoke(app, ["run", "--input", str(inputs)], env=env)
+    assert result.exit_code == 1
+    assert "Gold needs Enedis, DPE and BAN rows; none survived silver for: dpe, ban" in flat(
+        result.output
+    )

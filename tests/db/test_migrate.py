@@ -25,7 +25,9 @@ TABLES = [
     "ban_addresses",
     "buildings",
     "communes",
+    "data_loads",
     "dpe",
+    "dpe_vs_metered",
     "enedis_consumption",
     "etl_runs",
     "users",
@@ -53,9 +55,9 @@ def test_upgrade_is_idempotent(pg_settings: Settings):
         RoleChange(DbRole.WRITER, "volt_writer", created=False),
         RoleChange(DbRole.READER, "volt_reader", created=False),
     )
-    assert (report.schema, report.revision) == ("volt", "0001")
-    assert migrate.upgrade(pg_settings).revision == "0001"
-    assert migrate.current_revision(pg_settings) == "0001"
+    assert (report.schema, report.revision) == ("volt", "0002")
+    assert migrate.upgrade(pg_settings).revision == "0002"
+    assert migrate.current_revision(pg_settings) == "0002"
 
 
 def test_every_table_is_owned_by_the_owner_role(pg_settings: Settings):
@@ -72,6 +74,8 @@ def test_reader_is_granted_select_on_serving_tables_only(pg_settings: Settings):
         ("areas", "SELECT"),
         ("buildings", "SELECT"),
         ("communes", "SELECT"),
+        ("data_loads", "SELECT"),
+        ("dpe_vs_metered", "SELECT"),
     ]
 
 
@@ -82,7 +86,9 @@ def test_writer_grants(pg_settings: Settings):
         ("ban_addresses", DML),
         ("buildings", DML),
         ("communes", DML),
+        ("data_loads", "SELECT"),
         ("dpe", DML),
+        ("dpe_vs_metered", DML),
         ("enedis_consumption", DML),
         ("etl_runs", DML),
         ("users", "INSERT,SELECT,UPDATE"),
@@ -104,11 +110,11 @@ def test_roles_are_plain_login_roles(pg_settings: Settings):
 
 def test_downgrade_to_base_then_upgrade(empty_db_settings: Settings):
     settings = empty_db_settings
-    assert migrate.upgrade(settings).revision == "0001"
+    assert migrate.upgrade(settings).revision == "0002"
     assert migrate.downgrade(settings, migrate.BASE) is None
     assert admin_rows(settings, OWNERS_SQL, "volt") == [("alembic_version", "volt_owner")]
     assert migrate.current_revision(settings) is None
-    assert migrate.upgrade(settings).revision == "0001"
+    assert migrate.upgrade(settings).revision == "0002"
     assert [row[0] for row in admin_rows(settings, OWNERS_SQL, "volt")] == TABLES
 
 
@@ -132,6 +138,8 @@ def test_configured_schema_and_role_names_are_used(empty_db_settings: Settings):
             ("areas", "SELECT"),
             ("buildings", "SELECT"),
             ("communes", "SELECT"),
+            ("data_loads", "SELECT"),
+            ("dpe_vs_metered", "SELECT"),
         ]
         assert admin_rows(settings, OWNERS_SQL, "Energie Stats")[0] == (
             "alembic_version",

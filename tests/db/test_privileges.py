@@ -11,8 +11,8 @@ Conn = psycopg.Connection[TupleRow]
 
 INSERT_COMMUNE_SQL = "INSERT INTO communes (code_insee, nom, code_departement) VALUES (%s, %s, %s)"
 INSERT_DPE_SQL = """
-INSERT INTO dpe (numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement, load_id)
-VALUES (%s, %s, %s, %s, %s)
+INSERT INTO dpe (numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement)
+VALUES (%s, %s, %s, %s)
 """
 
 
@@ -48,12 +48,11 @@ def test_reader_session_settings(reader_conn: Conn):
 
 
 def test_writer_can_insert_a_dpe_and_read_it_back(writer_conn: Conn):
-    writer_conn.execute(INSERT_DPE_SQL, ("2306E0123456X", "appartement", "D", 48.5, "load-1"))
+    writer_conn.execute(INSERT_DPE_SQL, ("2306E0123456X", "appartement", "D", 48.5))
     row = writer_conn.execute(
-        "SELECT numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement, "
-        "inconsistent_label, is_replaced FROM dpe"
+        "SELECT numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement FROM dpe"
     ).fetchone()
-    assert row == ("2306E0123456X", "appartement", "D", 48.5, False, False)
+    assert row == ("2306E0123456X", "appartement", "D", 48.5)
 
 
 def test_writer_records_a_user_and_an_audit_event(writer_conn: Conn):
@@ -95,11 +94,11 @@ def test_a_code_that_lost_its_leading_zero_is_refused(writer_conn: Conn):
 
 
 def test_enedis_natural_key_treats_missing_iris_as_equal(writer_conn: Conn):
-    row = ("load-1", 2023, None, "12 RUE X 06400 CANNES", "06029", 12, "not_found", None)
+    row = (2023, None, "12 RUE X 06400 CANNES", "06029", 12, "not_found", None)
     insert = (
-        "INSERT INTO enedis_consumption (load_id, annee, code_iris, adresse, code_commune, "
+        "INSERT INTO enedis_consumption (annee, code_iris, adresse, code_commune, "
         "nombre_de_logements, geocode_status, tri_des_adresses) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     writer_conn.execute(insert, row)
     with pytest.raises(errors.UniqueViolation):

@@ -80,7 +80,9 @@ def run_silver(tmp_path: Path):  # type: ignore[no-untyped-def]
     ) -> SilverRun:
         input_dir = write_inputs(tmp_path / "input", files)
         zones = Zones(tmp_path / "zones")
-        run = FilesRun(input_dir, zones, DuckConfig("512MB", 1), year, departement)
+        run = FilesRun(
+            input_dir, zones, DuckConfig("512MB", 1), year, departement, stop_after="silver"
+        )
         return SilverRun(run_files(run, NullProgress()), zones)
 
     return run

@@ -22,7 +22,9 @@ RUN_SQL = "SELECT status, source, params, stages, error, triggered_by FROM etl_r
 
 def _run(settings: Settings, tmp_path: Path, files: dict[str, str | bytes], run_id: str) -> None:
     input_dir = write_inputs(tmp_path / "in", files)
-    run = FilesRun(input_dir, Zones(tmp_path / "zones"), DuckConfig("256MB", 1))
+    run = FilesRun(
+        input_dir, Zones(tmp_path / "zones"), DuckConfig("256MB", 1), stop_after="silver"
+    )
     run_files(run, NullProgress(), PostgresRunRecorder(settings, "test"), run_id)
 
 

@@ -50,7 +50,7 @@ def demo(
         f"schema {report.schema} at revision {report.revision}"
     )
 
-    console.print("[bold]3/3[/] Running the ETL: input files → bronze → silver")
+    console.print("[bold]3/3[/] Running the ETL: files → bronze → silver → gold → gates → load")
     run = run_pipeline(settings, input_dir, None, None)
     print_run(run, Zones.from_url(settings.zones_location))
     console.print(

@@ -24,7 +24,8 @@ from volt.cli.common import console, handle_errors, settings_from_env
 from volt.config import Settings
 from volt.errors import UsageError
 from volt.etl.load import PostgresRunRecorder, list_runs
-from volt.etl.pipeline import FilesRun, run_files, validate_scope
+from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, StopAfter, run_files, validate_scope
+from volt.etl.publish import PostgresPublisher
 from volt.etl.reports import RunReport, StageReport
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
@@ -37,6 +38,12 @@ app = typer.Typer(
 class SourceKind(StrEnum):
     FILES = "files"
     API = "api"
+
+
+class StopStage(StrEnum):
+    SILVER = "silver"
+    GOLD = "gold"
+    LOAD = "load"
 
 
 class CountOrBytesColumn(ProgressColumn):
@@ -78,7 +85,11 @@ class RichPipelineProgress:
 
 
 def run_pipeline(
-    settings: Settings, input_dir: Path, year: int | None, dep: str | None
+    settings: Settings,
+    input_dir: Path,
+    year: int | None,
+    dep: str | None,
+    stop_after: StopAfter = "load",
 ) -> RunReport:
     """Shared by `volt etl run` and `volt demo`."""
     year, dep = validate_scope(year, dep)
@@ -88,6 +99,7 @@ def run_pipeline(
         duck=DuckConfig(settings.duckdb_memory_limit, settings.duckdb_threads),
         year=year,
         departement=dep,
+        stop_after=stop_after,
     )
     columns = (
         TextColumn("[bold]{task.description:<8}"),
@@ -96,7 +108,12 @@ def run_pipeline(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        report = run_files(run, RichPipelineProgress(progress), PostgresRunRecorder(settings))
+        report = run_files(
+            run,
+            RichPipelineProgress(progress),
+            PostgresRunRecorder(settings),
+            publisher=PostgresPublisher(settings, PIPELINE_VERSION),
+        )
     return report
 
 
@@ -109,8 +126,11 @@ def run(
     ),
     year: int | None = typer.Option(None, help="Only this Enedis year."),
     departement: str | None = typer.Option(None, help="Only this département (e.g. 06, 2A)."),
+    stop_after: StopStage = typer.Option(
+        StopStage.LOAD, help="Last stage to run (silver and gold need no database load)."
+    ),
 ) -> None:
-    """Run the pipeline: input files → bronze → silver (gold and load come next)."""
+    """Run the pipeline: input files → bronze → silver → gold → quality gates → PostgreSQL."""
     if source is SourceKind.API:
         raise UsageError(
             "--source api is not available yet: the live Enedis/ADEME/BAN fetchers are planned.",
@@ -119,7 +139,7 @@ def run(
     if input_dir is None:
         raise UsageError("--input DIR is required with --source files.")
     settings = settings_from_env()
-    report = run_pipeline(settings, input_dir, year, departement)
+    report = run_pipeline(settings, input_dir, year, departement, stop_after.value)
     print_run(report, Zones.from_url(settings.zones_location))
     if report.status != "succeeded":
         raise typer.Exit(1)
@@ -138,6 +158,27 @@ def _print_ignored_columns(stage: StageReport) -> None:
             f"  [dim]{stage.source}: {len(columns)} column(s) not used by volt, ignored "
             f"({where}): {shown}[/]"
         )
+
+
+def _print_geocoding(report: RunReport) -> None:
+    """Enedis → BAN match rate per département (the first thing to check on a new input)."""
+    geo = report.details.get("geocoding")
+    if not geo:
+        return
+    table = Table(title=f"Geocoding Enedis → BAN: {geo['match_rate']:.1%} matched")
+    for col in ("département", "rows", "matched", "ambiguous", "not found", "rate"):
+        table.add_column(col, justify="left" if col == "département" else "right")
+    for dep in geo["by_departement"]:
+        rate = dep["matched"] / dep["rows"] if dep["rows"] else 0.0
+        table.add_row(
+            dep["code_departement"],
+            f"{dep['rows']:,}",
+            f"{dep['matched']:,}",
+            f"{dep['ambiguous']:,}",
+            f"{dep['not_found']:,}",
+            f"{rate:.1%}",
+        )
+    console.print(table)
 
 
 def print_run(report: RunReport, zones: Zones) -> None:
@@ -163,7 +204,13 @@ def print_run(report: RunReport, zones: Zones) -> None:
         _print_ignored_columns(s)
     if any(s.rows_out_of_scope for s in report.stages):
         console.print("  [dim]skipped = rows outside --year/--departement[/]")
+    _print_geocoding(report)
+    for line in report.details.get("quality", []):
+        style = "green" if line.startswith("PASS") else "bold red"
+        console.print(f"  [{style}]{line}[/]")
     console.print(f"Silver: {zones.silver(report.run_id)}  (rejects in _rejects/)")
+    if report.stopped_after in ("gold", "gates", "load"):
+        console.print(f"Gold:   {zones.gold(report.run_id)}")
     console.print(f"Report: {zones.run_report(report.run_id)}  total {report.seconds:.2f} s")
     if report.message:
         style = "yellow" if report.status == "succeeded" else "bold red"

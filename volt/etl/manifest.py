@@ -32,14 +32,16 @@ class Manifest:
     def for_source(self, source: str) -> list[ManifestEntry]:
         return [e for e in self.entries if e.source == source]
 
-    def write(self, directory: Path) -> Path:
-        path = directory / MANIFEST_NAME
-        data: dict[str, Any] = {
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "run_id": self.run_id,
             "origin": self.origin,
             "entries": [asdict(e) for e in self.entries],
         }
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    def write(self, directory: Path) -> Path:
+        path = directory / MANIFEST_NAME
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         return path
 
     @classmethod

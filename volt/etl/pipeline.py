@@ -1,7 +1,9 @@
-"""One ETL run from input files: discover → bronze → silver (gold and load come next).
+"""One ETL run from input files: discover → bronze → silver → gold → quality gates → load.
 
 Stages meet only through files in the zones; this module sequences them, times them, checks
-that every row is accounted for and hands the run's reports to a recorder (PostgreSQL).
+that every row is accounted for, and hands the run's reports to a recorder (PostgreSQL). The
+database side (gates' previous load, the load itself) comes in through the Publisher protocol,
+so the pipeline holds no SQL connection of its own.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import json
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
+from volt import __version__
 from volt.domain.codes import normalise_departement
 from volt.errors import UsageError, VoltError
+from volt.etl.manifest import Manifest
+from volt.etl.quality import QualityReport
 from volt.etl.reports import RunReport, StageReport
 from volt.etl.sources.files import copy_to_bronze, discover_inputs
-from volt.etl.sources.registry import SourceName, match_header, source_spec
+from volt.etl.sources.registry import SOURCES, SourceName, match_header, source_spec
 from volt.etl.textfiles import inspect_file
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.transforms.silver import (
@@ -29,12 +34,11 @@ from volt.etl.transforms.silver import (
     missing_columns,
     refuse_if_missing,
 )
+from volt.etl.transforms.to_gold import GoldOutcome, silver_to_gold
 from volt.etl.zones import Zones
 
-LAST_STAGE = "silver"
-NOT_YET = (
-    "Gold tables and the PostgreSQL load are the next pipeline stages; this run stops after silver."
-)
+StopAfter = Literal["silver", "gold", "load"]
+PIPELINE_VERSION = __version__  # part of data_version: a new pipeline gives a new load
 
 
 class RunRecorder(Protocol):
@@ -43,6 +47,20 @@ class RunRecorder(Protocol):
     def started(self, run_id: str, source: str, params: dict[str, object]) -> None: ...
 
     def finished(self, report: RunReport, error: str | None) -> None: ...
+
+
+class Publisher(Protocol):
+    """The database side of a run: quality gates against the current load, then the load."""
+
+    def check(
+        self, gold_dir: Path, manifest: Manifest, metrics: dict[str, Any]
+    ) -> QualityReport: ...
+
+    def load(
+        self, gold_dir: Path, run_id: str, manifest: Manifest, gates: QualityReport
+    ) -> StageReport: ...
+
+    def data_version(self, manifest: Manifest) -> str: ...
 
 
 class PipelineProgress(Protocol):
@@ -61,13 +79,26 @@ class FilesRun:
     year: int | None = None
     departement: str | None = None
     keep_work: bool = False
+    stop_after: StopAfter = "load"
 
     def params(self) -> dict[str, object]:
         return {
             "input": str(self.input_dir),
             "year": self.year,
             "departement": self.departement,
+            "stop_after": self.stop_after,
         }
+
+
+@dataclass
+class _Outcome:
+    """What the stages produced so far (mutable while the run goes)."""
+
+    stages: list[StageReport] = field(default_factory=list)
+    status: str = "succeeded"
+    stopped_after: str = ""
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def new_run_id() -> str:
@@ -94,6 +125,7 @@ def run_files(
     progress: PipelineProgress,
     recorder: RunRecorder | None = None,
     run_id: str | None = None,
+    publisher: Publisher | None = None,
 ) -> RunReport:
     run_id = run_id or new_run_id()
     started = time.perf_counter()
@@ -101,55 +133,163 @@ def run_files(
     check_headers(inputs)  # refuse before anything is written
     if recorder:
         recorder.started(run_id, "files", run.params())
-    stages: list[StageReport] = []
+    outcome = _Outcome()
     try:
-        stages = _stages(run, run_id, inputs, progress)
+        _run_stages(run, run_id, inputs, progress, publisher, outcome)
     except VoltError as exc:
-        report = RunReport(
-            run_id, "failed", tuple(stages), time.perf_counter() - started, "", str(exc)
-        )
+        report = _report(run_id, outcome, started, status="failed", message=str(exc))
         _finish(run, report, recorder, exc.message)
         raise
-    unbalanced = [s for s in stages if not s.balanced]
-    status, message = "succeeded", NOT_YET
-    if unbalanced:
-        status = "failed"
-        message = "Row accounting does not balance for: " + ", ".join(
-            f"{s.stage}/{s.source} (in {s.rows_in}, out {s.rows_out}, rejected {s.rows_rejected})"
-            for s in unbalanced
-        )
-    report = RunReport(
-        run_id, status, tuple(stages), time.perf_counter() - started, LAST_STAGE, message
-    )
-    _finish(run, report, recorder, None if status == "succeeded" else message)
+    finally:
+        if not run.keep_work:
+            shutil.rmtree(run.zones.work(run_id), ignore_errors=True)
+    report = _report(run_id, outcome, started)
+    _finish(run, report, recorder, None if report.status == "succeeded" else report.message)
     return report
 
 
-def _stages(
-    run: FilesRun, run_id: str, inputs: dict[SourceName, list[Path]], progress: PipelineProgress
-) -> list[StageReport]:
+def _run_stages(
+    run: FilesRun,
+    run_id: str,
+    inputs: dict[SourceName, list[Path]],
+    progress: PipelineProgress,
+    publisher: Publisher | None,
+    outcome: _Outcome,
+) -> None:
+    manifest = _bronze_and_silver(run, run_id, inputs, progress, outcome)
+    if _unbalanced(outcome):
+        return
+    if run.stop_after == "silver":
+        outcome.message = "Stopped after silver as asked."
+        return
+    missing = [s for s in SOURCES if not any((run.zones.silver(run_id) / s).rglob("*.parquet"))]
+    if missing:
+        outcome.status, outcome.message = (
+            "blocked",
+            (
+                "Gold needs Enedis, DPE and BAN rows; none survived silver for: "
+                + ", ".join(missing)
+                + ". The run stopped after silver."
+            ),
+        )
+        return
+    gold = _gold(run, run_id, progress, outcome)
+    if run.stop_after == "gold" or publisher is None:
+        outcome.message = f"Stopped after gold as asked; gold zone: {run.zones.gold(run_id)}"
+        return
+    _publish(run, run_id, manifest, gold, publisher, progress, outcome)
+
+
+def _bronze_and_silver(
+    run: FilesRun,
+    run_id: str,
+    inputs: dict[SourceName, list[Path]],
+    progress: PipelineProgress,
+    outcome: _Outcome,
+) -> Manifest:
     bronze_dir = run.zones.bronze(run_id)
-    total_bytes = sum(p.stat().st_size for paths in inputs.values() for p in paths)
-    progress.stage("bronze", total_bytes)
+    progress.stage("bronze", sum(p.stat().st_size for paths in inputs.values() for p in paths))
     manifest, bronze = copy_to_bronze(inputs, bronze_dir, run_id, progress.advance)
-    progress.done(bronze)
+    _done(progress, outcome, bronze, "bronze")
     checked = inspect_inputs(manifest, bronze_dir)
     duck = replace(run.duck, temp_dir=run.zones.work(run_id) / "duckdb")
-    scope = SilverScope(run.year, run.departement)
     progress.stage("silver", sum(1 for files in checked.values() if files))
 
     def source_done(report: StageReport) -> None:
         progress.advance(1)
-        progress.done(report)
+        _done(progress, outcome, report, "silver")
 
-    try:
-        silver = build_silver(
-            checked, run.zones.silver(run_id), run.zones.work(run_id), duck, scope, source_done
+    build_silver(
+        checked,
+        run.zones.silver(run_id),
+        run.zones.work(run_id),
+        duck,
+        SilverScope(run.year, run.departement),
+        source_done,
+    )
+    return manifest
+
+
+def _gold(run: FilesRun, run_id: str, progress: PipelineProgress, outcome: _Outcome) -> GoldOutcome:
+    progress.stage("gold", 2)
+    duck = replace(run.duck, temp_dir=run.zones.work(run_id) / "duckdb")
+    gold = silver_to_gold(
+        run.zones.silver(run_id), run.zones.gold(run_id), run.zones.work(run_id), duck
+    )
+    for stage in gold.stages:
+        progress.advance(1)
+        _done(progress, outcome, stage, "gold")
+    outcome.details["geocoding"] = gold.geocode.to_dict()
+    outcome.details["gold_metrics"] = gold.gold.metrics
+    return gold
+
+
+def _publish(
+    run: FilesRun,
+    run_id: str,
+    manifest: Manifest,
+    gold: GoldOutcome,
+    publisher: Publisher,
+    progress: PipelineProgress,
+    outcome: _Outcome,
+) -> None:
+    gold_dir = run.zones.gold(run_id)
+    outcome.details["data_version"] = publisher.data_version(manifest)
+    started = time.perf_counter()
+    gates = publisher.check(gold_dir, manifest, gold.gold.metrics)
+    outcome.details["quality"] = gates.render()
+    rows = sum(gates.table_rows.values())
+    gates_stage = StageReport(
+        "gates", "gold", rows, rows if gates.passed else 0, 0 if gates.passed else rows,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+    _done(progress, outcome, gates_stage, "gates")
+    if not gates.passed:
+        outcome.status = "blocked"
+        outcome.message = "Quality gates failed; nothing was loaded:\n  " + "\n  ".join(
+            line for line in gates.render() if line.startswith("FAIL")
         )
-    finally:
-        if not run.keep_work:
-            shutil.rmtree(run.zones.work(run_id), ignore_errors=True)
-    return [bronze, *silver]
+        return
+    progress.stage("load", 1)
+    load = publisher.load(gold_dir, run_id, manifest, gates)
+    progress.advance(1)
+    _done(progress, outcome, load, "load")
+    outcome.message = (
+        f"Loaded into PostgreSQL as data_version {outcome.details['data_version'][:12]}…"
+        if load.rows_out
+        else "Nothing to load: this data_version is already the one served."
+    )
+
+
+def _done(progress: PipelineProgress, outcome: _Outcome, report: StageReport, stage: str) -> None:
+    outcome.stages.append(report)
+    outcome.stopped_after = stage
+    progress.done(report)
+
+
+def _unbalanced(outcome: _Outcome) -> bool:
+    bad = [s for s in outcome.stages if not s.balanced]
+    if bad:
+        outcome.status = "failed"
+        outcome.message = "Row accounting does not balance for: " + ", ".join(
+            f"{s.stage}/{s.source} (in {s.rows_in}, out {s.rows_out}, rejected {s.rows_rejected})"
+            for s in bad
+        )
+    return bool(bad)
+
+
+def _report(
+    run_id: str, outcome: _Outcome, started: float, status: str | None = None, message: str = ""
+) -> RunReport:
+    return RunReport(
+        run_id=run_id,
+        status=status or outcome.status,
+        stages=tuple(outcome.stages),
+        seconds=time.perf_counter() - started,
+        stopped_after=outcome.stopped_after,
+        message=message or outcome.message,
+        details=dict(outcome.details),
+    )
 
 
 def check_headers(inputs: dict[SourceName, list[Path]]) -> None:

@@ -57,6 +57,8 @@ class RunReport:
     seconds: float
     stopped_after: str
     message: str = ""
+    # JSON-ready extras: geocoding by département, gold metrics, quality gates, data_version.
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,4 +68,5 @@ class RunReport:
             "stopped_after": self.stopped_after,
             "message": self.message,
             "stages": [s.to_dict() for s in self.stages],
+            "details": self.details,
         }
