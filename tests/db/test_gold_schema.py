@@ -97,7 +97,14 @@ def test_only_the_writer_may_run_the_staging_functions(owner_conn: Conn) -> None
     rows = owner_conn.execute(FUNCTION_ACL_SQL).fetchall()
     path = ["search_path=volt, public, pg_temp"]
     assert rows == [
-        ("volt_index_staging", True, "volt_owner", path, True, False),
+        (
+            "volt_index_staging",
+            True,
+            "volt_owner",
+            [*path, "maintenance_work_mem=256MB"],
+            True,
+            False,
+        ),
         ("volt_prepare_staging", True, "volt_owner", path, True, False),
         ("volt_swap_staging", True, "volt_owner", path, True, False),
     ]

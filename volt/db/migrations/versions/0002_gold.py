@@ -247,7 +247,8 @@ CREATE INDEX enedis_consumption_partition_idx ON enedis_consumption (annee, code
 CREATE INDEX enedis_consumption_ban_id_idx ON enedis_consumption (ban_id);
 CREATE INDEX dpe_identifiant_ban_idx ON dpe (identifiant_ban);
 CREATE INDEX ban_addresses_insee_afnor_idx ON ban_addresses (code_insee, nom_afnor);
-CREATE INDEX ban_addresses_nom_voie_trgm_idx ON ban_addresses USING gin (nom_voie gin_trgm_ops);
+-- No trigram index on ban_addresses: geocoding runs in DuckDB, and place search goes through
+-- buildings and areas; a GIN over half a million street names would cost seconds per load.
 """
 
 DATA_LOADS_SQL = """
@@ -294,6 +295,8 @@ $$;
 INDEX_STAGING_SQL = """
 CREATE FUNCTION volt_index_staging() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = {path}
+    -- Index builds sort in memory up to this much (the 64 MB default spills on large loads).
+    SET maintenance_work_mem = '256MB'
 AS $$
 DECLARE
     t text;
