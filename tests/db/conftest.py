@@ -10,5 +10,7 @@ from volt.cli import common
 @pytest.fixture
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     # Off a terminal Rich wraps at 80 columns, which would split temp paths across table lines.
-    monkeypatch.setattr(common.console, "width", 400)
-    monkeypatch.setattr(common.err_console, "width", 400)
+    # Patch the private `_width` (None = follow the terminal): patching the `width` property
+    # would leave a fixed 80 behind after the test and narrow every later test's output.
+    monkeypatch.setattr(common.console, "_width", 400)
+    monkeypatch.setattr(common.err_console, "_width", 400)

@@ -122,10 +122,10 @@ def test_street_and_commune_search_use_unaccented_trigram_indexes(owner_conn: Co
         owner_conn.execute(
             f"EXPLAIN (COSTS OFF) SELECT 1 FROM {table} WHERE volt_unaccent({column}) % 'Eglise'"
         ).fetchall()
-        for table, column in (("communes", "nom"), ("buildings", "nom_voie"))
+        for table, column in (("communes", "nom"), ("areas", "name"))
     ]
     assert any("communes_nom_trgm_idx" in line[0] for line in plans[0])
-    assert any("buildings_nom_voie_trgm_idx" in line[0] for line in plans[1])
+    assert any("areas_name_trgm_idx" in line[0] for line in plans[1])
 
 
 def test_only_one_load_can_be_current(owner_conn: Conn) -> None:

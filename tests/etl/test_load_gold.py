@@ -136,7 +136,7 @@ def test_a_new_version_replaces_the_data(settings: Settings, load_dir: Loader) -
             reader.execute("SELECT 1 FROM dpe")
     # Same index names after the swap, and no staging or old table left behind.
     assert {t: _index_names(settings, t) for t in GOLD} == indexes
-    assert "buildings_nom_voie_trgm_idx" in indexes["buildings"]
+    assert "areas_name_trgm_idx" in indexes["areas"]
     with connect(settings, DbRole.WRITER) as conn:
         leftovers = conn.execute(
             "SELECT count(*) FROM pg_tables WHERE tablename LIKE '%\\_\\_%'"

@@ -74,7 +74,7 @@ RETURNING id
 CURRENT_LOAD_SQL = "SELECT data_version, partition_counts FROM data_loads WHERE is_current"
 TRY_LOAD_LOCK_SQL = "SELECT pg_try_advisory_lock(%s)"
 PREPARE_SQL = "SELECT volt_prepare_staging()"
-INDEX_SQL = "SELECT volt_index_staging()"
+INDEX_SQL = "SELECT volt_index_staging(%s)"
 SWAP_SQL = "SELECT volt_swap_staging(%(data_version)s, %(run_id)s, %(manifest)s, %(counts)s)"
 COPY_SQL = "COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
 
@@ -208,6 +208,7 @@ def load_gold(
             return LoadReport(data_version, True, {}, time.perf_counter() - started, 0.0)
         try:
             tables, copy_seconds = _stage(settings, control, gold_dir)
+            _index_in_parallel(settings, tables)
             _publish(control, run_id, manifest, data_version, gates)
         except BaseException as exc:
             _end_run(control, run_id, "failed", f"{type(exc).__name__}: {exc}", gates)
@@ -306,7 +307,6 @@ def _publish(
     gates: QualityReport,
 ) -> None:
     """Index and analyse staging (invisible to readers), then swap and record in one transaction."""
-    control.execute(INDEX_SQL)
     params = {
         "data_version": data_version,
         "run_id": run_id,
@@ -324,6 +324,28 @@ def _publish(
             if attempt == SWAP_ATTEMPTS - 1:
                 raise
             time.sleep(0.1)
+
+
+def _index_in_parallel(settings: Settings, rows: dict[str, int]) -> None:
+    """Index and ANALYZE the staging tables, `load_streams` sessions at a time.
+
+    Index builds are single-threaded per table in PostgreSQL; the tables are dealt to the
+    sessions largest first, so that each session gets about the same number of rows.
+    """
+    streams = max(1, settings.load_streams)
+    groups: list[list[str]] = [[] for _ in range(streams)]
+    load = [0] * streams
+    for name, count in sorted(rows.items(), key=lambda item: -item[1]):
+        lightest = load.index(min(load))
+        groups[lightest].append(name)
+        load[lightest] += count
+
+    def index(group: list[str]) -> None:
+        with connect(settings, DbRole.WRITER, autocommit=True) as conn:
+            conn.execute(INDEX_SQL, (group,))
+
+    with ThreadPoolExecutor(max_workers=streams, thread_name_prefix="volt-index") as pool:
+        list(pool.map(index, [g for g in groups if g]))
 
 
 def _escape(path: str) -> str:

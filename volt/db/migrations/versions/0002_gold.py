@@ -239,8 +239,8 @@ INDEXES_SQL = """
 CREATE INDEX areas_children_idx ON areas (level, parent_code, annee);
 CREATE INDEX buildings_commune_idx ON buildings (code_insee, annee);
 CREATE INDEX buildings_street_idx ON buildings (street_code, annee);
-CREATE INDEX buildings_nom_voie_trgm_idx ON buildings
-    USING gin (volt_unaccent(nom_voie) gin_trgm_ops);
+-- Street search goes through the street-level areas (one row per street, not per building).
+CREATE INDEX areas_name_trgm_idx ON areas USING gin (volt_unaccent(name) gin_trgm_ops);
 CREATE INDEX communes_nom_trgm_idx ON communes USING gin (volt_unaccent(nom) gin_trgm_ops);
 CREATE INDEX communes_departement_idx ON communes (code_departement);
 CREATE INDEX enedis_consumption_partition_idx ON enedis_consumption (annee, code_departement);
@@ -293,7 +293,7 @@ $$;
 # Indexes of the serving table rebuilt on staging under '<name>__new' (constraints first, then
 # plain indexes); the swap renames them back. Committed apart from the swap: staging is invisible.
 INDEX_STAGING_SQL = """
-CREATE FUNCTION volt_index_staging() RETURNS void
+CREATE FUNCTION volt_index_staging(p_tables text[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = {path}
     -- Index builds sort in memory up to this much (the 64 MB default spills on large loads).
     SET maintenance_work_mem = '256MB'
@@ -302,7 +302,8 @@ DECLARE
     t text;
     r record;
 BEGIN
-    FOREACH t IN ARRAY {tables} LOOP
+    -- Only gold staging tables, and only those asked for: the load indexes in parallel sessions.
+    FOREACH t IN ARRAY ARRAY(SELECT x FROM unnest({tables}) x WHERE x = ANY(p_tables)) LOOP
         FOR r IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
                  WHERE conrelid = t::regclass AND contype IN ('p', 'u') ORDER BY conname LOOP
             EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s',
@@ -376,7 +377,7 @@ $$;
 
 FUNCTIONS = (
     "volt_prepare_staging()",
-    "volt_index_staging()",
+    "volt_index_staging(text[])",
     "volt_swap_staging(text, text, jsonb, jsonb)",
 )
 
@@ -419,7 +420,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(
-        "DROP FUNCTION volt_swap_staging(text, text, jsonb, jsonb), volt_index_staging(), "
+        "DROP FUNCTION volt_swap_staging(text, text, jsonb, jsonb), volt_index_staging(text[]), "
         "volt_prepare_staging()"
     )
     op.execute(
