@@ -131,7 +131,9 @@ def child_floor_copy(gold: Path, out: Path) -> dict[str, Any]:
 
 def in_child(step: str, *args: str) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", step, *args]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"step {step} failed:\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -191,7 +193,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=2300, help="sample size (2300 ≈ 1 M DPE)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
-    parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit of the ETL")
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit of the ETL")
     parser.add_argument("--stop-after", choices=("silver", "load"), default="load")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -78,7 +78,10 @@ class Settings(BaseSettings):
         default=None, description="Where bronze/silver/gold live; default <data_dir>/zones."
     )
     duckdb_memory_limit: str = Field(
-        default="1GB", description="DuckDB memory cap for ETL transforms (it spills past it)."
+        # Joins and sorts spill to disk past it; quantiles (medians, p10/p90) cannot, and the
+        # gold areas of ≈ 5 M DPE need ≈ 2 GB (peak RSS of the whole ETL then ≈ 2.4 GB).
+        default="2GB",
+        description="DuckDB memory cap for ETL transforms (it spills past it).",
     )
     duckdb_threads: int = Field(default=2, ge=1)
     secret_key: SecretStr = Field(

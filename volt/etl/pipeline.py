@@ -140,6 +140,12 @@ def run_files(
         report = _report(run_id, outcome, started, status="failed", message=str(exc))
         _finish(run, report, recorder, exc.message)
         raise
+    except Exception as exc:
+        # An unexpected failure is still recorded: the run must not stay 'running'.
+        message = f"{type(exc).__name__}: {exc}"
+        _finish(run, _report(run_id, outcome, started, status="failed", message=message),
+                recorder, message)  # fmt: skip
+        raise
     finally:
         if not run.keep_work:
             shutil.rmtree(run.zones.work(run_id), ignore_errors=True)

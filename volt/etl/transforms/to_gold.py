@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
+from volt.errors import VoltError
 from volt.etl.geocode import GeocodeReport, geocode_enedis
 from volt.etl.reports import StageReport
 from volt.etl.transforms.duck import DuckConfig, connect, literal
@@ -30,6 +33,19 @@ def silver_glob(silver_dir: Path, source: str) -> str:
 
 
 def silver_to_gold(
+    silver_dir: Path, gold_dir: Path, work_dir: Path, duck: DuckConfig
+) -> GoldOutcome:
+    try:
+        return _silver_to_gold(silver_dir, gold_dir, work_dir, duck)
+    except duckdb.OutOfMemoryException as exc:
+        raise VoltError(
+            f"The gold stage ran out of memory under the DuckDB cap of {duck.memory_limit}.",
+            hint="Raise VOLT_DUCKDB_MEMORY_LIMIT (about 2 GB per 5 M DPE) or run one "
+            "département at a time with --departement.",
+        ) from exc
+
+
+def _silver_to_gold(
     silver_dir: Path, gold_dir: Path, work_dir: Path, duck: DuckConfig
 ) -> GoldOutcome:
     con = connect(duck)

@@ -2,102 +2,116 @@
 -- from the buildings (so an area only ever holds addresses Enedis publishes).
 -- Inputs: g_buildings, g_dpe, g_communes. Output: table g_areas.
 
--- Building-level figures: counts, label mixes, metered consumption.
-CREATE OR REPLACE TEMP TABLE g_area_bld AS
-SELECT * FROM (
+-- Building-level figures: counts, label mixes, metered consumption. One level at a time, like
+-- the DPE-level figures below: medians are holistic, and seven grouping sets at once would hold
+-- every building's values seven times (out of memory at national scale under a 1 GB cap).
+CREATE OR REPLACE MACRO g_area_bld_level(lvl) AS TABLE
+SELECT
+    lvl AS level,
+    code,
+    annee,
+    -- Names and parents: from the building holding most dwellings (an EPCI may straddle
+    -- two départements; its parent is where most of its metered dwellings are).
+    arg_max(nom_voie, n_dwellings) AS street_name,
+    arg_max(nom_iris, n_dwellings) AS iris_name,
+    arg_max(code_insee, n_dwellings) AS top_insee,
+    arg_max(code_epci, n_dwellings) AS top_epci,
+    arg_max(code_departement, n_dwellings) AS top_departement,
+    arg_max(code_region, n_dwellings) AS top_region,
+    count(*) AS n_buildings,
+    sum(n_dwellings) AS n_dwellings,
+    sum(n_dpe) AS n_dpe,
+    sum(n_dpe_dwelling) AS n_dpe_dwelling,
+    -- For suppression (DESIGN §3): the smallest building contributing to the cell.
+    min(n_dwellings) AS min_building_dwellings,
+    sum(COLUMNS('^n_(label|ges|label_recomputed)_[a-g]$')),
+    sum(n_inconsistent_label) AS n_inconsistent_label,
+    -- Dwelling-weighted: Σ kWh ÷ Σ dwellings, the area's true mean per dwelling.
+    sum(metered_kwh) / sum(metered_dwellings) AS metered_kwh_per_dwelling_mean,
+    median(metered_kwh_per_dwelling) AS metered_kwh_per_dwelling_median,
+    -- One value per building that has a DPE surface.
+    avg(metered_kwh_m2) AS metered_kwh_m2_mean,
+    median(metered_kwh_m2) AS metered_kwh_m2_median,
+    count(*) FILTER (WHERE is_electric_heating) AS elec_n_buildings,
+    sum(n_dwellings) FILTER (WHERE is_electric_heating) AS elec_n_dwellings,
+    -- The DPE behind the elec_ per-m² statistics: dwelling DPE of electric buildings.
+    sum(n_dpe_dwelling) FILTER (WHERE is_electric_heating) AS elec_n_dpe,
+    sum(metered_kwh) FILTER (WHERE is_electric_heating)
+        / sum(metered_dwellings) FILTER (WHERE is_electric_heating)
+        AS elec_metered_kwh_per_dwelling_mean,
+    median(metered_kwh_per_dwelling) FILTER (WHERE is_electric_heating)
+        AS elec_metered_kwh_per_dwelling_median,
+    avg(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_mean,
+    median(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_median
+FROM (
     SELECT
-        CASE WHEN GROUPING(street_code) = 0 THEN 'street'
-             WHEN GROUPING(code_iris) = 0 THEN 'iris'
-             WHEN GROUPING(code_insee) = 0 THEN 'commune'
-             WHEN GROUPING(code_epci) = 0 THEN 'epci'
-             WHEN GROUPING(code_departement) = 0 THEN 'departement'
-             WHEN GROUPING(code_region) = 0 THEN 'region'
-             ELSE 'france' END AS level,
-        -- Not COALESCE: a building without an IRIS code must not fall into another level.
-        CASE WHEN GROUPING(street_code) = 0 THEN street_code
-             WHEN GROUPING(code_iris) = 0 THEN code_iris
-             WHEN GROUPING(code_insee) = 0 THEN code_insee
-             WHEN GROUPING(code_epci) = 0 THEN code_epci
-             WHEN GROUPING(code_departement) = 0 THEN code_departement
-             WHEN GROUPING(code_region) = 0 THEN code_region
-             ELSE 'FR' END AS code,
-        annee,
-        -- Names and parents: from the building holding most dwellings (an EPCI may straddle
-        -- two départements; its parent is where most of its metered dwellings are).
-        arg_max(nom_voie, n_dwellings) AS street_name,
-        arg_max(nom_iris, n_dwellings) AS iris_name,
-        arg_max(code_insee, n_dwellings) AS top_insee,
-        arg_max(code_epci, n_dwellings) AS top_epci,
-        arg_max(code_departement, n_dwellings) AS top_departement,
-        arg_max(code_region, n_dwellings) AS top_region,
-        count(*) AS n_buildings,
-        sum(n_dwellings) AS n_dwellings,
-        sum(n_dpe) AS n_dpe,
-        sum(n_dpe_dwelling) AS n_dpe_dwelling,
-        -- For suppression (DESIGN §3): the smallest building contributing to the cell.
-        min(n_dwellings) AS min_building_dwellings,
-        sum(COLUMNS('^n_(label|ges|label_recomputed)_[a-g]$')),
-        sum(n_inconsistent_label) AS n_inconsistent_label,
-        -- Dwelling-weighted: Σ kWh ÷ Σ dwellings, the area's true mean per dwelling.
-        sum(metered_kwh) / sum(metered_dwellings) AS metered_kwh_per_dwelling_mean,
-        median(metered_kwh_per_dwelling) AS metered_kwh_per_dwelling_median,
-        -- One value per building that has a DPE surface.
-        avg(metered_kwh_m2) AS metered_kwh_m2_mean,
-        median(metered_kwh_m2) AS metered_kwh_m2_median,
-        count(*) FILTER (WHERE is_electric_heating) AS elec_n_buildings,
-        sum(n_dwellings) FILTER (WHERE is_electric_heating) AS elec_n_dwellings,
-        -- The DPE behind the elec_ per-m² statistics: dwelling DPE of electric buildings.
-        sum(n_dpe_dwelling) FILTER (WHERE is_electric_heating) AS elec_n_dpe,
-        sum(metered_kwh) FILTER (WHERE is_electric_heating)
-            / sum(metered_dwellings) FILTER (WHERE is_electric_heating)
-            AS elec_metered_kwh_per_dwelling_mean,
-        median(metered_kwh_per_dwelling) FILTER (WHERE is_electric_heating)
-            AS elec_metered_kwh_per_dwelling_median,
-        avg(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_mean,
-        median(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_median
+        CASE lvl WHEN 'street' THEN street_code
+                 WHEN 'iris' THEN code_iris
+                 WHEN 'commune' THEN code_insee
+                 WHEN 'epci' THEN code_epci
+                 WHEN 'departement' THEN code_departement
+                 WHEN 'region' THEN code_region
+                 ELSE 'FR' END AS code,
+        *
     FROM g_buildings
-    GROUP BY GROUPING SETS ((annee, street_code), (annee, code_iris), (annee, code_insee),
-                            (annee, code_epci), (annee, code_departement), (annee, code_region),
-                            (annee))
 )
 -- A building without an IRIS (or EPCI…) code still counts in every level it has a code for.
-WHERE code IS NOT NULL;
+WHERE code IS NOT NULL
+GROUP BY code, annee;
+
+CREATE OR REPLACE TEMP TABLE g_area_bld AS SELECT * FROM g_area_bld_level('street');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('iris');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('commune');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('epci');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('departement');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('region');
+INSERT INTO g_area_bld SELECT * FROM g_area_bld_level('france');
 
 -- DPE-level figures: one value per dwelling DPE of the area's buildings, not per building
 -- (apartment/house DPE only: immeuble DPE are not per-dwelling figures).
-CREATE OR REPLACE TEMP TABLE g_area_dpe AS
-SELECT * FROM (
+-- One level at a time: quantiles are holistic (every value kept until the group ends), so
+-- GROUPING SETS over seven levels would hold each DPE value seven times — out of memory at
+-- 5 M DPE under a 2 GB cap. Level by level, the peak is one copy of the values.
+CREATE OR REPLACE MACRO g_area_dpe_level(lvl) AS TABLE
+SELECT
+    lvl AS level,
+    code,
+    annee,
+    avg(ef) AS ef_mean,
+    quantile_cont(ef, [0.5, 0.1, 0.9]) AS ef_q,
+    avg(ep) AS ep_mean,
+    quantile_cont(ep, [0.5, 0.1, 0.9]) AS ep_q,
+    avg(ef) FILTER (WHERE is_electric_heating) AS elec_ef_mean,
+    quantile_cont(ef, [0.5, 0.1, 0.9]) FILTER (WHERE is_electric_heating) AS elec_ef_q,
+    avg(ep) FILTER (WHERE is_electric_heating) AS elec_ep_mean,
+    quantile_cont(ep, [0.5, 0.1, 0.9]) FILTER (WHERE is_electric_heating) AS elec_ep_q
+FROM (
     SELECT
-        CASE WHEN GROUPING(b.street_code) = 0 THEN 'street'
-             WHEN GROUPING(b.code_iris) = 0 THEN 'iris'
-             WHEN GROUPING(b.code_insee) = 0 THEN 'commune'
-             WHEN GROUPING(b.code_epci) = 0 THEN 'epci'
-             WHEN GROUPING(b.code_departement) = 0 THEN 'departement'
-             WHEN GROUPING(b.code_region) = 0 THEN 'region'
-             ELSE 'france' END AS level,
-        CASE WHEN GROUPING(b.street_code) = 0 THEN b.street_code
-             WHEN GROUPING(b.code_iris) = 0 THEN b.code_iris
-             WHEN GROUPING(b.code_insee) = 0 THEN b.code_insee
-             WHEN GROUPING(b.code_epci) = 0 THEN b.code_epci
-             WHEN GROUPING(b.code_departement) = 0 THEN b.code_departement
-             WHEN GROUPING(b.code_region) = 0 THEN b.code_region
-             ELSE 'FR' END AS code,
+        CASE lvl WHEN 'street' THEN b.street_code
+                 WHEN 'iris' THEN b.code_iris
+                 WHEN 'commune' THEN b.code_insee
+                 WHEN 'epci' THEN b.code_epci
+                 WHEN 'departement' THEN b.code_departement
+                 WHEN 'region' THEN b.code_region
+                 ELSE 'FR' END AS code,
         b.annee,
-        avg(d.ef) AS ef_mean,
-        quantile_cont(d.ef, [0.5, 0.1, 0.9]) AS ef_q,
-        avg(d.ep) AS ep_mean,
-        quantile_cont(d.ep, [0.5, 0.1, 0.9]) AS ep_q,
-        avg(d.ef) FILTER (WHERE b.is_electric_heating) AS elec_ef_mean,
-        quantile_cont(d.ef, [0.5, 0.1, 0.9]) FILTER (WHERE b.is_electric_heating) AS elec_ef_q,
-        avg(d.ep) FILTER (WHERE b.is_electric_heating) AS elec_ep_mean,
-        quantile_cont(d.ep, [0.5, 0.1, 0.9]) FILTER (WHERE b.is_electric_heating) AS elec_ep_q
+        b.is_electric_heating,
+        d.ef,
+        d.ep
     FROM g_buildings AS b
     JOIN g_dpe AS d ON d.ban_id = b.ban_id AND d.is_dwelling
-    GROUP BY GROUPING SETS ((b.annee, b.street_code), (b.annee, b.code_iris),
-                            (b.annee, b.code_insee), (b.annee, b.code_epci),
-                            (b.annee, b.code_departement), (b.annee, b.code_region), (b.annee))
 )
-WHERE code IS NOT NULL;
+-- A building without an IRIS (or EPCI…) code still counts in every level it has a code for.
+WHERE code IS NOT NULL
+GROUP BY code, annee;
+
+CREATE OR REPLACE TEMP TABLE g_area_dpe AS SELECT * FROM g_area_dpe_level('street');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('iris');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('commune');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('epci');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('departement');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('region');
+INSERT INTO g_area_dpe SELECT * FROM g_area_dpe_level('france');
 
 CREATE OR REPLACE TEMP TABLE g_areas AS
 SELECT
