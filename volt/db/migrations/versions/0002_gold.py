@@ -243,10 +243,9 @@ CREATE INDEX buildings_street_idx ON buildings (street_code, annee);
 CREATE INDEX areas_name_trgm_idx ON areas USING gin (volt_unaccent(name) gin_trgm_ops);
 CREATE INDEX communes_nom_trgm_idx ON communes USING gin (volt_unaccent(nom) gin_trgm_ops);
 CREATE INDEX communes_departement_idx ON communes (code_departement);
-CREATE INDEX enedis_consumption_partition_idx ON enedis_consumption (annee, code_departement);
-CREATE INDEX enedis_consumption_ban_id_idx ON enedis_consumption (ban_id);
-CREATE INDEX dpe_identifiant_ban_idx ON dpe (identifiant_ban);
-CREATE INDEX ban_addresses_insee_afnor_idx ON ban_addresses (code_insee, nom_afnor);
+-- The internal tables (enedis_consumption, dpe, ban_addresses) keep only their keys: nothing
+-- queries them by other columns yet, and every index is rebuilt on each load (≈ 1.6 s per
+-- million rows here). The feature that needs one adds it.
 -- No trigram index on ban_addresses: geocoding runs in DuckDB, and place search goes through
 -- buildings and areas; a GIN over half a million street names would cost seconds per load.
 """
