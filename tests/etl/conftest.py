@@ -28,14 +28,19 @@ ENEDIS_HEADER = (
 
 
 class NullProgress:
+    """A progress sink without a screen: it keeps what the pipeline reported, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
     def stage(self, name: str, total: int | None) -> None:
-        pass
+        self.events.append(("stage", name))
 
     def advance(self, amount: int) -> None:
-        pass
+        self.events.append(("advance", str(amount)))
 
     def done(self, report: StageReport) -> None:
-        pass
+        self.events.append(("done", f"{report.stage}/{report.source}"))
 
 
 @dataclass

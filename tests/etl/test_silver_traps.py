@@ -282,3 +282,21 @@ def test_gzipped_ban_national_file(run_silver) -> None:
     (row,) = run.rows("ban")
     assert (row["code_insee"], row["code_postal"], row["lon"]) == ("06029", "06400", 7.032038)
     assert run.report.stages[0].files[0].rows == 1
+
+
+def test_progress_reports_every_stage_in_order(tmp_path: Path) -> None:
+    from tests.etl.conftest import NullProgress, write_inputs
+    from volt.etl.pipeline import FilesRun, run_files
+    from volt.etl.transforms.duck import DuckConfig
+    from volt.etl.zones import Zones
+
+    inputs = write_inputs(tmp_path / "in", {"enedis/x.csv": enedis(ENEDIS_ROW)})
+    progress = NullProgress()
+    run = FilesRun(inputs, Zones(tmp_path / "z"), DuckConfig("256MB", 1), stop_after="silver")
+    run_files(run, progress)
+    assert [e for e in progress.events if e[0] != "advance"] == [
+        ("stage", "bronze"),
+        ("done", "bronze/all"),
+        ("stage", "silver"),
+        ("done", "silver/enedis"),
+    ]
