@@ -10,7 +10,7 @@ from psycopg import errors
 from psycopg.conninfo import make_conninfo
 
 from volt.config import Settings, load_settings
-from volt.db.connect import connect, open_async_pool, server_version
+from volt.db.connect import connect, open_async_pool, open_connection, server_version
 from volt.db.dsn import DbRole
 from volt.errors import DatabaseUnavailableError
 
@@ -66,8 +66,8 @@ def test_statement_timeout_cuts_long_reader_queries(pg_settings: Settings):
 def test_unreachable_server_raises_database_unavailable(tmp_path: Path):
     dsn = make_conninfo("", user="postgres", password="s3cret", host=str(tmp_path), dbname="v")
     settings = load_settings(database_url=dsn, env="test")
-    with pytest.raises(DatabaseUnavailableError) as caught, connect(settings, DbRole.WRITER):
-        pass
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        open_connection(settings, DbRole.WRITER)
     assert caught.value.message.startswith(
         f"Cannot connect to PostgreSQL as writer (postgresql://volt_writer@/v?host={tmp_path}): "
     )

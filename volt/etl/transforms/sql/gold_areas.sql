@@ -5,6 +5,23 @@
 -- Building-level figures: counts, label mixes, metered consumption. One level at a time, like
 -- the DPE-level figures below: medians are holistic, and seven grouping sets at once would hold
 -- every building's values seven times (out of memory at national scale under a 1 GB cap).
+-- The buildings of one area level, each with the code of its area at that level.
+CREATE OR REPLACE MACRO g_buildings_at(lvl) AS TABLE
+SELECT * FROM (
+    SELECT
+        CASE lvl WHEN 'street' THEN street_code
+                 WHEN 'iris' THEN code_iris
+                 WHEN 'commune' THEN code_insee
+                 WHEN 'epci' THEN code_epci
+                 WHEN 'departement' THEN code_departement
+                 WHEN 'region' THEN code_region
+                 ELSE 'FR' END AS code,
+        *
+    FROM g_buildings
+)
+-- A building without an IRIS (or EPCI…) code still counts in every level it has a code for.
+WHERE code IS NOT NULL;
+
 CREATE OR REPLACE MACRO g_area_bld_level(lvl) AS TABLE
 SELECT
     lvl AS level,
@@ -43,20 +60,7 @@ SELECT
         AS elec_metered_kwh_per_dwelling_median,
     avg(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_mean,
     median(metered_kwh_m2) FILTER (WHERE is_electric_heating) AS elec_metered_kwh_m2_median
-FROM (
-    SELECT
-        CASE lvl WHEN 'street' THEN street_code
-                 WHEN 'iris' THEN code_iris
-                 WHEN 'commune' THEN code_insee
-                 WHEN 'epci' THEN code_epci
-                 WHEN 'departement' THEN code_departement
-                 WHEN 'region' THEN code_region
-                 ELSE 'FR' END AS code,
-        *
-    FROM g_buildings
-)
--- A building without an IRIS (or EPCI…) code still counts in every level it has a code for.
-WHERE code IS NOT NULL
+FROM g_buildings_at(lvl)
 GROUP BY code, annee;
 
 CREATE OR REPLACE TEMP TABLE g_area_bld AS SELECT * FROM g_area_bld_level('street');
@@ -86,23 +90,10 @@ SELECT
     avg(ep) FILTER (WHERE is_electric_heating) AS elec_ep_mean,
     quantile_cont(ep, [0.5, 0.1, 0.9]) FILTER (WHERE is_electric_heating) AS elec_ep_q
 FROM (
-    SELECT
-        CASE lvl WHEN 'street' THEN b.street_code
-                 WHEN 'iris' THEN b.code_iris
-                 WHEN 'commune' THEN b.code_insee
-                 WHEN 'epci' THEN b.code_epci
-                 WHEN 'departement' THEN b.code_departement
-                 WHEN 'region' THEN b.code_region
-                 ELSE 'FR' END AS code,
-        b.annee,
-        b.is_electric_heating,
-        d.ef,
-        d.ep
-    FROM g_buildings AS b
+    SELECT b.code, b.annee, b.is_electric_heating, d.ef, d.ep
+    FROM g_buildings_at(lvl) AS b
     JOIN g_dpe AS d ON d.ban_id = b.ban_id AND d.is_dwelling
 )
--- A building without an IRIS (or EPCI…) code still counts in every level it has a code for.
-WHERE code IS NOT NULL
 GROUP BY code, annee;
 
 CREATE OR REPLACE TEMP TABLE g_area_dpe AS SELECT * FROM g_area_dpe_level('street');
