@@ -107,3 +107,21 @@ def writer_conn(pg_settings: Settings) -> Iterator[Conn]:
 def reader_conn(pg_settings: Settings) -> Iterator[Conn]:
     """Configured as the API's: read-only transactions, statement timeout."""
     yield from _rolled_back(pg_settings, DbRole.READER)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis: VOLT_TEST_REDIS_URL (CI sets it and a dead server fails the run), else the
+    local default if one answers, else the Redis tests are skipped."""
+    import redis
+
+    url = os.environ.get("VOLT_TEST_REDIS_URL")
+    if url:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return url
+    candidate = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(candidate, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server: set VOLT_TEST_REDIS_URL to run the Redis tests")
+    return candidate

@@ -5,16 +5,18 @@ Read once at entry points (CLI, app factory, flows) and passed down; library cod
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -39,6 +41,12 @@ class Environment(StrEnum):
 class Mailer(StrEnum):
     CONSOLE = "console"
     SMTP = "smtp"
+
+
+class SmtpSecurity(StrEnum):
+    TLS = "tls"  # implicit TLS, usually port 465
+    STARTTLS = "starttls"  # usually port 587
+    NONE = "none"  # local relays and tests only; refused in prod
 
 
 class Settings(BaseSettings):
@@ -85,9 +93,63 @@ class Settings(BaseSettings):
     )
     duckdb_threads: int = Field(default=2, ge=1)
     secret_key: SecretStr = Field(
-        default=SecretStr(DEFAULT_SECRET), description="Token signing key (API)."
+        default=SecretStr(DEFAULT_SECRET),
+        description="Signs tokens and keys the hashes of login codes and audited e-mails.",
+    )
+    # --- API service -------------------------------------------------------------------------
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Redis for login codes, revocations, rate-limit counters and the response cache "
+            "(redis://host:6379/0). Unset: in-process memory (one worker only)."
+        ),
+    )
+    cache_prefix: str = Field(default="volt", description="Prefix of every cache key.")
+    admin_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="E-mails that log in as admin (case-insensitive), comma-separated or JSON.",
+    )
+    self_registration: bool = Field(
+        default=True,
+        description="Any address may request a code (account created on first login).",
+    )
+    reader_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    admin_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    login_code_seconds: int = Field(default=300, ge=30, le=3600, description="Code lifetime.")
+    login_code_attempts: int = Field(
+        default=5, ge=1, le=10, description="Wrong attempts after which a code is void."
+    )
+    login_code_min_response_ms: int = Field(
+        # Every answer of POST /v1/auth/code takes at least this long, so that sending a mail
+        # (known address) and not sending one (unknown address) cannot be told apart by timing.
+        default=400,
+        ge=0,
+        le=5000,
+    )
+    rate_limits: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Per-zone overrides of the rate limits, in the `limits` notation, e.g. "
+            '{"default": "10/10 seconds", "auth_code_email": "3/15 minutes"}.'
+        ),
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDR, comma-separated) whose X-Forwarded-For is believed.",
     )
     mailer: Mailer = Mailer.CONSOLE
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: SmtpSecurity = Field(
+        default=SmtpSecurity.STARTTLS, description="tls (implicit, 465), starttls (587) or none."
+    )
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "volt <no-reply@localhost>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA bundle to verify the SMTP server (default: system CAs)."
+    )
     # Quality gates before a load. A structured BAN match plus the geocoder places well over 90 %
     # of Enedis addresses; under 80 % something upstream broke (wrong BAN file, changed format).
     gate_min_geocode_rate: float = Field(default=0.80, ge=0, le=1)
@@ -112,6 +174,24 @@ class Settings(BaseSettings):
         # Explicit arguments win, then the environment, then the secrets file.
         return (init_settings, env_settings, _SecretsFileSource(settings_cls, init_settings))
 
+    @field_validator("admin_emails", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        # VOLT_ADMIN_EMAILS=a@x.fr,b@y.fr as well as a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.env is not Environment.PROD:
@@ -125,6 +205,8 @@ class Settings(BaseSettings):
                 problems.append(f"VOLT_DB_{role.upper()}_PASSWORD is the development default")
         if self.mailer is Mailer.CONSOLE:
             problems.append("VOLT_MAILER=console writes login codes to the log")
+        elif self.smtp_security is SmtpSecurity.NONE:
+            problems.append("VOLT_SMTP_SECURITY=none would send login codes in clear")
         if problems:
             raise ConfigError(
                 "Refusing to start with VOLT_ENV=prod: " + "; ".join(problems) + ".",

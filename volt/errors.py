@@ -58,3 +58,39 @@ class NotFoundError(VoltError):
     status_code = 404
     exit_code = 1
     title = "Not found"
+
+
+class AuthenticationError(VoltError):
+    """No valid credentials: a missing, malformed, forged, expired or revoked token, a bad code."""
+
+    status_code = 401
+    exit_code = 1
+    title = "Not authenticated"
+
+
+class PermissionDeniedError(VoltError):
+    """Valid credentials, but the role does not allow this."""
+
+    status_code = 403
+    exit_code = 1
+    title = "Forbidden"
+
+
+class RateLimitedError(VoltError):
+    """Too many requests in a rate-limit zone; `retry_after` seconds until one is allowed."""
+
+    status_code = 429
+    exit_code = 1
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(VoltError):
+    """A backing service (cache, mail server) is down or refused us; retrying later may work."""
+
+    status_code = 503
+    exit_code = 1
+    title = "Service unavailable"

@@ -1,0 +1,1 @@
+"""Administration routes (admin role): the audit log."""

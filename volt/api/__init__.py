@@ -1,0 +1,1 @@
+"""Shared HTTP glue: dependencies, error handlers, rate limiting, tokens; no feature logic."""

@@ -1,0 +1,56 @@
+"""Request dependencies: settings, cache, mailer and database connections.
+
+Dependencies own transactions: a connection is handed out inside a transaction that commits when
+the route returns normally and rolls back when it raises; services and queries never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, Request
+from psycopg.rows import TupleRow
+
+from volt.api.state import AppState
+from volt.cache.base import Cache
+from volt.config import Settings
+from volt.mail.base import Mailer
+
+AsyncConn = psycopg.AsyncConnection[TupleRow]
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.volt
+    return state
+
+
+def _settings(request: Request) -> Settings:
+    return app_state(request).settings
+
+
+def _cache(request: Request) -> Cache:
+    return app_state(request).cache
+
+
+def _mailer(request: Request) -> Mailer:
+    return app_state(request).mailer
+
+
+async def _read_conn(request: Request) -> AsyncIterator[AsyncConn]:
+    async with app_state(request).reader_pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+async def _write_conn(request: Request) -> AsyncIterator[AsyncConn]:
+    async with app_state(request).writer_pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+AppStateDep = Annotated[AppState, Depends(app_state)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+CacheDep = Annotated[Cache, Depends(_cache)]
+MailerDep = Annotated[Mailer, Depends(_mailer)]
+ReadConn = Annotated[AsyncConn, Depends(_read_conn)]
+WriteConn = Annotated[AsyncConn, Depends(_write_conn)]

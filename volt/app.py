@@ -1,0 +1,92 @@
+"""`create_app(settings)`: the FastAPI application. Nothing connects at import or at creation;
+the lifespan opens the database pools, the cache and the mailer, and closes them on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from volt import __version__
+from volt.api.problems import install_error_handlers
+from volt.api.state import AppState
+from volt.cache.factory import create_cache
+from volt.config import Settings, load_settings
+from volt.db.connect import open_async_pool
+from volt.db.dsn import DbRole
+from volt.health import endpoints as health
+from volt.mail.factory import create_mailer
+
+log = logging.getLogger("volt.app")
+
+DESCRIPTION = """
+Aggregated, anonymised statistics on French housing energy: ADEME energy diagnostics (DPE),
+Enedis metered electricity and the national address base (BAN), joined per address and
+published per street, IRIS, commune, EPCI, département, région and France.
+
+**Access.** Request a one-time code by e-mail (`POST /v1/auth/code`), exchange it for a bearer
+token (`POST /v1/auth/token`, or Swagger's *Authorize* button: username = e-mail, password = code).
+Reader tokens live 30 minutes, admin tokens 60.
+
+**Errors** are `application/problem+json` (RFC 9457). **Rate limits** answer 429 with
+`Retry-After` and `RateLimit-*` headers.
+"""
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description": "Log in with an e-mailed one-time code; tokens."},
+    {"name": "admin", "description": "Administration (admin role): audit log."},
+    {"name": "health", "description": "Liveness and readiness probes (public)."},
+]
+
+# Pool sizes per process: data reads are short (statement timeout), auth writes rarer.
+READER_POOL_MAX = 10
+WRITER_POOL_MAX = 4
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reader = open_async_pool(settings, DbRole.READER, max_size=READER_POOL_MAX)
+        writer = open_async_pool(settings, DbRole.WRITER, max_size=WRITER_POOL_MAX)
+        # wait=False: the service starts even if PostgreSQL is down (then /ready says so and
+        # data routes answer 503) instead of crash-looping.
+        await reader.open(wait=False)
+        await writer.open(wait=False)
+        cache = create_cache(settings)
+        app.state.volt = AppState(
+            settings=settings,
+            reader_pool=reader,
+            writer_pool=writer,
+            cache=cache,
+            mailer=create_mailer(settings),
+        )
+        log.info("app.started cache=%s mailer=%s", cache.name, settings.mailer)
+        try:
+            yield
+        finally:
+            await cache.close()
+            await writer.close()
+            await reader.close()
+
+    app = FastAPI(
+        title="volt",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (what `volt serve` runs in each worker)."""
+    return create_app(load_settings())
