@@ -89,18 +89,18 @@ def child_pipeline(sample: Path, out: Path, memory_limit: str, stop_after: str) 
 
 
 def child_floor_copy(gold: Path, out: Path) -> dict[str, Any]:
-    """One COPY stream of every gold table's rows into temporary tables (the parse floor)."""
+    """One COPY stream of every published gold table's rows into temporary tables (parse floor)."""
     import duckdb
 
     from volt.db.connect import connect
     from volt.db.dsn import DbRole
-    from volt.etl.gold_schema import GOLD_TABLES
+    from volt.etl.gold_schema import PUBLISHED_TABLES
 
     settings = bench_settings(out)
     csv_dir = out / "floor-copy"
     csv_dir.mkdir(parents=True, exist_ok=True)
     files = []
-    for table in GOLD_TABLES:  # conversion to CSV is not part of the floor: untimed
+    for table in PUBLISHED_TABLES:  # conversion to CSV is not part of the floor: untimed
         target = csv_dir / f"{table.name}.csv"
         cols = ", ".join(table.column_names)
         duckdb.execute(

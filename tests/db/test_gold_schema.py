@@ -9,7 +9,9 @@ from psycopg.rows import TupleRow
 
 from volt.config import Settings
 from volt.db import migrate
-from volt.etl.gold_schema import GOLD_TABLES, PG_TYPES
+from volt.db.connect import connect
+from volt.db.dsn import DbRole
+from volt.etl.gold_schema import GOLD_TABLES, PG_TYPES, PUBLISHED_TABLES
 
 Conn = psycopg.Connection[TupleRow]
 
@@ -34,22 +36,24 @@ WHERE n.nspname = 'volt' AND p.proname LIKE 'volt\\_%%\\_staging' ORDER BY 1
 """
 
 
-@pytest.mark.parametrize("table", GOLD_TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", PUBLISHED_TABLES, ids=lambda t: t.name)
 def test_columns_and_types_match_the_contract(owner_conn: Conn, table) -> None:  # type: ignore[no-untyped-def]
     actual = dict(owner_conn.execute(COLUMNS_SQL, (table.name,)).fetchall())
-    if table.name == "enedis_consumption":
-        assert actual.pop("id") == "bigint"  # surrogate key: the natural key has nullable parts
     assert actual == {name: PG_TYPES[duck] for name, duck in table.columns}
 
 
-@pytest.mark.parametrize("table", GOLD_TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", PUBLISHED_TABLES, ids=lambda t: t.name)
 def test_keys_match_the_contract(owner_conn: Conn, table) -> None:  # type: ignore[no-untyped-def]
     primary = owner_conn.execute(KEY_SQL, (table.name, "p")).fetchall()
     unique = owner_conn.execute(KEY_SQL, (table.name, "u")).fetchall()
-    if table.name == "enedis_consumption":
-        assert (primary, unique) == ([(["id"],)], [(list(table.key),)])
-    else:
-        assert (primary, unique) == ([(list(table.key),)], [])
+    assert (primary, unique) == ([(list(table.key),)], [])
+
+
+def test_dpe_and_enedis_rows_stay_in_the_gold_zone() -> None:
+    assert [t.name for t in GOLD_TABLES if t not in PUBLISHED_TABLES] == [
+        "dpe",
+        "enedis_consumption",
+    ]
 
 
 def test_there_is_no_other_gold_like_table(owner_conn: Conn) -> None:
@@ -64,9 +68,7 @@ def test_there_is_no_other_gold_like_table(owner_conn: Conn) -> None:
         "buildings",
         "communes",
         "data_loads",
-        "dpe",
         "dpe_vs_metered",
-        "enedis_consumption",
         "etl_runs",
         "users",
     ]
@@ -79,7 +81,7 @@ def test_reader_can_select_serving_tables(reader_conn: Conn, table: str) -> None
     assert reader_conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
 
 
-@pytest.mark.parametrize("table", ["dpe", "enedis_consumption", "ban_addresses"])
+@pytest.mark.parametrize("table", ["ban_addresses"])
 def test_reader_cannot_select_internal_gold_tables(reader_conn: Conn, table: str) -> None:
     with pytest.raises(errors.InsufficientPrivilege):
         reader_conn.execute(f"SELECT count(*) FROM {table}")
@@ -136,7 +138,10 @@ def test_only_one_load_can_be_current(owner_conn: Conn) -> None:
         owner_conn.execute(insert, ("v2", True))
 
 
-def test_downgrade_to_0001_and_back(empty_db_settings: Settings) -> None:
-    assert migrate.upgrade(empty_db_settings).revision == "0002"
+def test_downgrade_to_0002_then_0001_and_back(empty_db_settings: Settings) -> None:
+    assert migrate.upgrade(empty_db_settings).revision == "0003"
+    assert migrate.downgrade(empty_db_settings, "0002") == "0002"
+    with connect(empty_db_settings, DbRole.WRITER) as conn:  # 0002's internal tables are back
+        assert conn.execute("SELECT count(*) FROM dpe, enedis_consumption").fetchone() == (0,)
     assert migrate.downgrade(empty_db_settings, "0001") == "0001"
-    assert migrate.upgrade(empty_db_settings).revision == "0002"
+    assert migrate.upgrade(empty_db_settings).revision == "0003"

@@ -26,9 +26,7 @@ TABLES = [
     "buildings",
     "communes",
     "data_loads",
-    "dpe",
     "dpe_vs_metered",
-    "enedis_consumption",
     "etl_runs",
     "users",
 ]
@@ -55,9 +53,9 @@ def test_upgrade_is_idempotent(pg_settings: Settings):
         RoleChange(DbRole.WRITER, "volt_writer", created=False),
         RoleChange(DbRole.READER, "volt_reader", created=False),
     )
-    assert (report.schema, report.revision) == ("volt", "0002")
-    assert migrate.upgrade(pg_settings).revision == "0002"
-    assert migrate.current_revision(pg_settings) == "0002"
+    assert (report.schema, report.revision) == ("volt", "0003")
+    assert migrate.upgrade(pg_settings).revision == "0003"
+    assert migrate.current_revision(pg_settings) == "0003"
 
 
 def test_every_table_is_owned_by_the_owner_role(pg_settings: Settings):
@@ -87,9 +85,7 @@ def test_writer_grants(pg_settings: Settings):
         ("buildings", DML),
         ("communes", DML),
         ("data_loads", "SELECT"),
-        ("dpe", DML),
         ("dpe_vs_metered", DML),
-        ("enedis_consumption", DML),
         ("etl_runs", DML),
         ("users", "INSERT,SELECT,UPDATE"),
     ]
@@ -110,11 +106,11 @@ def test_roles_are_plain_login_roles(pg_settings: Settings):
 
 def test_downgrade_to_base_then_upgrade(empty_db_settings: Settings):
     settings = empty_db_settings
-    assert migrate.upgrade(settings).revision == "0002"
+    assert migrate.upgrade(settings).revision == "0003"
     assert migrate.downgrade(settings, migrate.BASE) is None
     assert admin_rows(settings, OWNERS_SQL, "volt") == [("alembic_version", "volt_owner")]
     assert migrate.current_revision(settings) is None
-    assert migrate.upgrade(settings).revision == "0002"
+    assert migrate.upgrade(settings).revision == "0003"
     assert [row[0] for row in admin_rows(settings, OWNERS_SQL, "volt")] == TABLES
 
 

@@ -10,17 +10,14 @@ from psycopg.rows import TupleRow
 Conn = psycopg.Connection[TupleRow]
 
 INSERT_COMMUNE_SQL = "INSERT INTO communes (code_insee, nom, code_departement) VALUES (%s, %s, %s)"
-INSERT_DPE_SQL = """
-INSERT INTO dpe (numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement)
-VALUES (%s, %s, %s, %s)
-"""
+INSERT_ADDRESS_SQL = "INSERT INTO ban_addresses (id, code_insee, lon, lat) VALUES (%s, %s, %s, %s)"
 
 
 def test_reader_can_select_communes(reader_conn: Conn):
     assert reader_conn.execute("SELECT count(*) FROM communes").fetchone() == (0,)
 
 
-@pytest.mark.parametrize("table", ["dpe", "enedis_consumption", "users", "audit_log", "etl_runs"])
+@pytest.mark.parametrize("table", ["ban_addresses", "users", "audit_log", "etl_runs"])
 def test_reader_is_denied_internal_tables(reader_conn: Conn, table: str):
     with pytest.raises(errors.InsufficientPrivilege) as caught:
         reader_conn.execute(f"SELECT * FROM {table}")
@@ -47,12 +44,10 @@ def test_reader_session_settings(reader_conn: Conn):
     assert rows == ('"volt", public', "5s", "on", "volt_reader")
 
 
-def test_writer_can_insert_a_dpe_and_read_it_back(writer_conn: Conn):
-    writer_conn.execute(INSERT_DPE_SQL, ("2306E0123456X", "appartement", "D", 48.5))
-    row = writer_conn.execute(
-        "SELECT numero_dpe, type_batiment, etiquette_dpe, surface_habitable_logement FROM dpe"
-    ).fetchone()
-    assert row == ("2306E0123456X", "appartement", "D", 48.5)
+def test_writer_can_insert_an_address_and_read_it_back(writer_conn: Conn):
+    writer_conn.execute(INSERT_ADDRESS_SQL, ("06029_0100_00016", "06029", 7.01, 43.55))
+    row = writer_conn.execute("SELECT id, code_insee, lon, lat FROM ban_addresses").fetchone()
+    assert row == ("06029_0100_00016", "06029", 7.01, 43.55)
 
 
 def test_writer_records_a_user_and_an_audit_event(writer_conn: Conn):
@@ -93,20 +88,8 @@ def test_a_code_that_lost_its_leading_zero_is_refused(writer_conn: Conn):
         writer_conn.execute(INSERT_COMMUNE_SQL, ("6029", "Cannes", "6"))
 
 
-def test_enedis_natural_key_treats_missing_iris_as_equal(writer_conn: Conn):
-    row = (2023, None, "12 RUE X 06400 CANNES", "06029", 12, "not_found", None)
-    insert = (
-        "INSERT INTO enedis_consumption (annee, code_iris, adresse, code_commune, "
-        "nombre_de_logements, geocode_status, tri_des_adresses) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    )
-    writer_conn.execute(insert, row)
-    with pytest.raises(errors.UniqueViolation):
-        writer_conn.execute(insert, row)
-
-
 def test_owner_owns_and_can_read_everything(owner_conn: Conn):
-    assert owner_conn.execute("SELECT count(*) FROM dpe").fetchone() == (0,)
+    assert owner_conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
 
 
 def test_trigram_and_unaccent_work_for_the_reader(reader_conn: Conn):

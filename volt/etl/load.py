@@ -1,7 +1,7 @@
 """The only ETL module that writes PostgreSQL: run records and the gold load (COPY, staging, swap).
 
 The writer role cannot create or rename tables: staging, indexing and the swap go through the
-owner's SECURITY DEFINER functions of migration 0002 (volt_prepare/index/swap_staging).
+owner's SECURITY DEFINER functions of migrations 0002/0003 (volt_prepare/index/swap_staging).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from volt.config import Settings
 from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.errors import UsageError, VoltError
-from volt.etl.gold_schema import GOLD_TABLES, GoldTable
+from volt.etl.gold_schema import PUBLISHED_TABLES, GoldTable
 from volt.etl.manifest import ManifestEntry
 from volt.etl.quality import PreviousLoad, QualityReport, gold_source
 from volt.etl.reports import RunReport
@@ -252,7 +252,7 @@ def _stage(settings: Settings, control: Conn, gold_dir: Path) -> tuple[dict[str,
         with ThreadPoolExecutor(max_workers=streams, thread_name_prefix="volt-copy") as pool:
             results = list(pool.map(lambda plan: _copy_stream(settings, plan), plans))
         seconds = time.perf_counter() - started
-    tables = {t.name: sum(r.get(t.name, 0) for r in results) for t in GOLD_TABLES}
+    tables = {t.name: sum(r.get(t.name, 0) for r in results) for t in PUBLISHED_TABLES}
     return tables, seconds
 
 
@@ -264,7 +264,7 @@ def _split_to_csv(
     with duckdb.connect(
         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
     ) as duck:
-        for table in GOLD_TABLES:
+        for table in PUBLISHED_TABLES:
             source = gold_source(gold_dir, table)
             if source is None:
                 parts[table] = [[] for _ in range(streams)]

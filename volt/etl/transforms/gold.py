@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from volt.etl.reports import StageReport
 from volt.etl.transforms.duck import ident, literal, sql_text
 from volt.etl.transforms.gold_stats import register_tests
 
+log = logging.getLogger("volt.etl.gold")
+
 # Run order: each file reads the tables of the ones before it (see each file's header).
 GOLD_SQL = (
     "gold_inputs.sql",
@@ -27,7 +31,7 @@ GOLD_SQL = (
 )
 WORK_TABLES = (
     "gold_dpe_in", "g_dpe", "g_metered", "g_ban", "g_dpe_bld", "g_buildings", "g_communes",
-    "g_area_bld", "g_area_dpe", "g_areas", "g_vs_buildings", "g_vs_cells",
+    "g_area_bld", "g_area_dpe_values", "g_area_dpe", "g_areas", "g_vs_buildings", "g_vs_cells",
 )  # fmt: skip
 
 
@@ -89,10 +93,15 @@ def build_gold(
     _input_views(con, enedis_geocoded, dpe_view, ban_parquet)
     try:
         for name in GOLD_SQL:
-            con.execute(sql_text(name))
-        pairs = register_tests(con, "g_vs_pairs")
+            with _timed(name):
+                con.execute(sql_text(name))
+        with _timed("statistical tests"):
+            pairs = register_tests(con, "g_vs_pairs")
         con.execute(sql_text("gold_tables.sql"))
-        counts = {t.name: _write_table(con, t, gold_dir) for t in GOLD_TABLES}
+        counts: dict[str, int] = {}
+        for table in GOLD_TABLES:
+            with _timed(f"write {table.name}"):
+                counts[table.name] = _write_table(con, table, gold_dir)
         metrics = _metrics(con)
     finally:
         _drop_work(con)
@@ -105,6 +114,13 @@ def build_gold(
         outputs=(*outputs, str(gold_dir / METRICS_FILE)),
         pairs=pairs,
     )
+
+
+@contextlib.contextmanager
+def _timed(step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    log.info("etl.gold.step %s %.2fs", step, time.perf_counter() - started)
 
 
 def _input_views(con: duckdb.DuckDBPyConnection, enedis: str, dpe_view: str, ban: str) -> None:
