@@ -8,11 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from volt import __version__
-from volt.api.problems import install_error_handlers
+from volt.admin import endpoints as admin
+from volt.api.problems import install_error_handlers, problem_responses
+from volt.api.ratelimit import RateLimiter, RateLimitHeadersMiddleware, rate_limited, zone_policies
 from volt.api.state import AppState
+from volt.auth import endpoints as auth
 from volt.cache.factory import create_cache
 from volt.config import Settings, load_settings
 from volt.db.connect import open_async_pool
@@ -47,6 +50,8 @@ WRITER_POOL_MAX = 4
 
 
 def create_app(settings: Settings) -> FastAPI:
+    zone_policies(settings)  # a bad VOLT_RATE_LIMITS fails here, before anything opens
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reader = open_async_pool(settings, DbRole.READER, max_size=READER_POOL_MAX)
@@ -62,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             writer_pool=writer,
             cache=cache,
             mailer=create_mailer(settings),
+            limiter=RateLimiter(settings, cache),
         )
         log.info("app.started cache=%s mailer=%s", cache.name, settings.mailer)
         try:
@@ -83,8 +89,22 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app)
-    app.include_router(health.router)
+    app.add_middleware(RateLimitHeadersMiddleware)
+    app.include_router(health.router)  # probes: outside /v1, never rate limited
+    app.include_router(v1_router(auth.router, admin.router))
     return app
+
+
+def v1_router(*features: APIRouter) -> APIRouter:
+    """`/v1`: every feature router, behind the `default` rate limit (per client IP)."""
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(rate_limited("default"))],
+        responses=problem_responses(429),
+    )
+    for router in features:
+        v1.include_router(router)
+    return v1
 
 
 def create_app_from_env() -> FastAPI:

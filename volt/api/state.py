@@ -8,6 +8,7 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
+from volt.api.ratelimit import RateLimiter
 from volt.cache.base import Cache
 from volt.config import Settings
 from volt.mail.base import Mailer
@@ -22,3 +23,4 @@ class AppState:
     writer_pool: Pool  # auth and admin actions: users, audit_log
     cache: Cache
     mailer: Mailer
+    limiter: RateLimiter  # rate-limit zones over the cache's storage

