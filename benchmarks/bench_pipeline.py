@@ -8,8 +8,10 @@ Steps, each in its own process so that peak RSS is that step's alone:
 1. `volt sample generate` (reused when the sample for these arguments exists);
 2. floor 1: a bare DuckDB `read_csv`/`read_json` → parquet of the same DPE files;
 3. volt's pipeline on the sample: bronze → silver [→ gold → quality gates → load];
-4. floor 2 (with the load): one bare `COPY` stream of the same rows volt loaded, into temporary
-   tables of the same shape (PostgreSQL's parse cost; volt loads with parallel streams).
+4. floor 2 (with the load): one bare `COPY` stream (CSV) of the same rows volt loaded, into
+   temporary tables of the same shape (PostgreSQL's parse cost; volt loads with parallel streams).
+   For reference it also times one binary `COPY` stream of the same rows — volt loads in binary —
+   and prints the ratio against that floor too.
 PostgreSQL: `VOLT_DATABASE_URL` if set (a fresh database `volt_bench_<pid>` is created on that
 server and dropped after), else an embedded server in OUT/pg-data.
 Prints rows/s per stage, peak RSS, the floors and the ratio volt / Σ floors.
@@ -126,7 +128,53 @@ def child_floor_copy(gold: Path, out: Path) -> dict[str, Any]:
                     copy.write(chunk)
             seconds += time.perf_counter() - started
             rows += cur.rowcount
-    return {"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    binary_seconds = _binary_copy_floor(settings, gold, csv_dir)
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "binary_seconds": binary_seconds,
+    }
+
+
+def _binary_copy_floor(settings: Any, gold: Path, work: Path) -> float:
+    """The same rows as one binary COPY stream (volt loads in binary); encoding is untimed."""
+    import duckdb
+    from pgpq import ArrowToPostgresBinaryEncoder
+
+    from volt.db.connect import connect
+    from volt.db.dsn import DbRole
+    from volt.etl.gold_schema import PUBLISHED_TABLES
+
+    seconds = 0.0
+    with connect(settings, DbRole.OWNER) as conn, conn.cursor() as cur:
+        for table in PUBLISHED_TABLES:
+            cols = ", ".join(table.column_names)
+            reader = duckdb.sql(
+                f"SELECT {cols} FROM read_parquet('{gold}/{table.name}.parquet')"
+            ).to_arrow_reader(65_536)
+            encoder = ArrowToPostgresBinaryEncoder(reader.schema)
+            target = work / f"{table.name}.bin"
+            with target.open("wb") as fh:
+                fh.write(encoder.write_header())
+                for batch in reader:
+                    fh.write(encoder.write_batch(batch))
+                fh.write(encoder.finish())
+            cur.execute(
+                f"CREATE TEMP TABLE floor_bin_{table.name} (LIKE {table.name} INCLUDING DEFAULTS "
+                "INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+            )
+            started = time.perf_counter()
+            with (
+                cur.copy(
+                    f"COPY floor_bin_{table.name} ({cols}) FROM STDIN (FORMAT binary)"
+                ) as copy,
+                target.open("rb") as fh,
+            ):
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            seconds += time.perf_counter() - started
+    return seconds
 
 
 def in_child(step: str, *args: str) -> dict[str, Any]:
@@ -177,6 +225,12 @@ def print_results(
         print(f"floor {name}: {floor['rows']:,} rows in {floor['seconds']:.2f} s "
               f"({rate:,.0f} rows/s), peak RSS {floor['peak_rss_mb']:.0f} MB")  # fmt: skip
     ratio = total / floor_total if floor_total else float("nan")
+    copy_floor = next((f for f in floors.values() if "binary_seconds" in f), None)
+    if copy_floor is not None:
+        binary = copy_floor["binary_seconds"]
+        other = floor_total - copy_floor["seconds"] + binary
+        print(f"floor one binary COPY stream (same rows; volt loads in binary): {binary:.2f} s "
+              f"→ ratio against the DuckDB + binary COPY floors: {total / other:.2f}×")  # fmt: skip
     target_ratio, target_rss = TARGETS["load" if stop_after == "load" else "silver"]
     rss = float(pipeline["peak_rss_mb"])
     stages = " → ".join(dict.fromkeys(s["stage"] for s in report["stages"]))

@@ -139,7 +139,7 @@ def test_a_new_version_replaces_the_data(settings: Settings, load_dir: Loader) -
         assert leftovers == (0,)
 
 
-def test_values_survive_the_csv_round_trip(settings: Settings, load_dir: Loader) -> None:
+def test_values_survive_the_binary_copy(settings: Settings, load_dir: Loader) -> None:
     gold = good_gold()
     gold["buildings"][0] |= {"metered_kwh_per_dwelling": 0.1 + 0.2, "nom_voie": "", "numero": None}
     gold["buildings"][1] |= {"nom_voie": 'Allée "des" Pins,\nbis', "geocode_score": 1e-300}
@@ -301,3 +301,26 @@ def test_data_version_depends_on_file_hashes_and_code_version_only() -> None:
 def _index_names(settings: Settings, table: str) -> set[str]:
     with connect(settings, DbRole.WRITER) as conn:
         return {r[0] for r in conn.execute(INDEXES_SQL, (table,)).fetchall()}
+
+
+def test_tables_are_dealt_to_sessions_by_rows_largest_first() -> None:
+    from volt.etl.gold_schema import AREAS, BUILDINGS, COMMUNES, DPE_VS_METERED
+    from volt.etl.load_stage import deal
+
+    tables = [
+        (COMMUNES, "c", 10),
+        (BUILDINGS, "b", 500),
+        (AREAS, "a", 300),
+        (DPE_VS_METERED, None, 0),
+    ]
+    groups = deal(tables, 2)
+    assert [[t.name for t, _ in g] for g in groups] == [
+        ["buildings"],
+        ["areas", "communes", "dpe_vs_metered"],
+    ]
+    assert [[t.name for t, _ in g] for g in deal(tables, 8)] == [
+        ["buildings"],
+        ["areas"],
+        ["communes"],
+        ["dpe_vs_metered"],
+    ]

@@ -1,4 +1,4 @@
-"""The only ETL module that writes PostgreSQL: run records and the gold load (COPY, staging, swap).
+"""The ETL's side of PostgreSQL: run records and the gold load (staging via load_stage, swap).
 
 The writer role cannot create or rename tables: staging, indexing and the swap go through the
 owner's SECURITY DEFINER functions of migrations 0002/0003 (volt_prepare/index/swap_staging).
@@ -9,17 +9,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import psycopg
-from psycopg import errors, sql
+from psycopg import errors
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
@@ -27,7 +24,8 @@ from volt.config import Settings
 from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.errors import UsageError, VoltError
-from volt.etl.gold_schema import PUBLISHED_TABLES, GoldTable
+from volt.etl.gold_schema import PUBLISHED_TABLES
+from volt.etl.load_stage import stage_tables
 from volt.etl.manifest import ManifestEntry
 from volt.etl.quality import PreviousLoad, QualityReport, gold_source
 from volt.etl.reports import RunReport
@@ -74,9 +72,7 @@ RETURNING id
 CURRENT_LOAD_SQL = "SELECT data_version, partition_counts FROM data_loads WHERE is_current"
 TRY_LOAD_LOCK_SQL = "SELECT pg_try_advisory_lock(%s)"
 PREPARE_SQL = "SELECT volt_prepare_staging()"
-INDEX_SQL = "SELECT volt_index_staging(%s)"
 SWAP_SQL = "SELECT volt_swap_staging(%(data_version)s, %(run_id)s, %(manifest)s, %(counts)s)"
-COPY_SQL = "COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
 
 # Session advisory lock held by a running load (ASCII "voltload"): one load at a time, and the
 # sweeper knows that a 'running' load without it is dead.
@@ -85,7 +81,6 @@ LOAD_LOCK_KEY = 0x766F_6C74_6C6F_6164
 # a reader holding one table and asking for another gets through, then the swap tries again.
 SWAP_LOCK_TIMEOUT = "500ms"
 SWAP_ATTEMPTS = 120
-COPY_CHUNK = 1 << 20  # bytes per COPY write
 
 
 @dataclass(frozen=True)
@@ -208,7 +203,6 @@ def load_gold(
             return LoadReport(data_version, True, {}, time.perf_counter() - started, 0.0)
         try:
             tables, copy_seconds = _stage(settings, control, gold_dir)
-            _index_in_parallel(settings, tables)
             _publish(control, run_id, manifest, data_version, gates)
         except BaseException as exc:
             _end_run(control, run_id, "failed", f"{type(exc).__name__}: {exc}", gates)
@@ -242,61 +236,10 @@ def _end_run(
 
 
 def _stage(settings: Settings, control: Conn, gold_dir: Path) -> tuple[dict[str, int], float]:
-    """Fresh staging tables, filled by `load_streams` parallel COPY streams."""
+    """Fresh staging tables, filled and indexed by `load_streams` parallel sessions."""
     control.execute(PREPARE_SQL)
-    streams = settings.load_streams
-    with tempfile.TemporaryDirectory(prefix="volt-load-") as work:
-        parts = _split_to_csv(settings, gold_dir, Path(work), streams)
-        started = time.perf_counter()
-        plans = [[(table, files[i]) for table, files in parts.items()] for i in range(streams)]
-        with ThreadPoolExecutor(max_workers=streams, thread_name_prefix="volt-copy") as pool:
-            results = list(pool.map(lambda plan: _copy_stream(settings, plan), plans))
-        seconds = time.perf_counter() - started
-    tables = {t.name: sum(r.get(t.name, 0) for r in results) for t in PUBLISHED_TABLES}
-    return tables, seconds
-
-
-def _split_to_csv(
-    settings: Settings, gold_dir: Path, work: Path, streams: int
-) -> dict[GoldTable, list[list[Path]]]:
-    """Each gold table as `streams` CSV parts (rows dealt round-robin), for parallel COPY."""
-    parts: dict[GoldTable, list[list[Path]]] = {}
-    with duckdb.connect(
-        config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
-    ) as duck:
-        for table in PUBLISHED_TABLES:
-            source = gold_source(gold_dir, table)
-            if source is None:
-                parts[table] = [[] for _ in range(streams)]
-                continue
-            columns = ", ".join(f'"{c}"' for c in table.column_names)
-            scan = f"read_parquet('{_escape(source)}', file_row_number = true)"
-            target = work / table.name
-            # DuckDB writes NULL as an empty field and '' as "", which is what PostgreSQL's CSV
-            # format reads back as NULL and as an empty string.
-            duck.execute(
-                f"COPY (SELECT {columns}, file_row_number % {streams} AS volt_part FROM {scan}) "
-                f"TO '{_escape(str(target))}' (FORMAT csv, HEADER false, PARTITION_BY (volt_part))"
-            )
-            parts[table] = [sorted(target.glob(f"volt_part={i}/*.csv")) for i in range(streams)]
-    return parts
-
-
-def _copy_stream(settings: Settings, plan: list[tuple[GoldTable, list[Path]]]) -> dict[str, int]:
-    """One connection, one COPY per table part; committed when the stream is done."""
-    rows: dict[str, int] = {}
-    with connect(settings, DbRole.WRITER) as conn, conn.cursor() as cur:
-        for table, files in plan:
-            statement = sql.SQL(COPY_SQL).format(
-                table=sql.Identifier(f"{table.name}__staging"),
-                columns=sql.SQL(", ").join(map(sql.Identifier, table.column_names)),
-            )
-            for path in files:
-                with cur.copy(statement) as copy, path.open("rb") as handle:
-                    while chunk := handle.read(COPY_CHUNK):
-                        copy.write(chunk)
-                rows[table.name] = rows.get(table.name, 0) + cur.rowcount
-    return rows
+    staged = stage_tables(settings, [(t, gold_source(gold_dir, t)) for t in PUBLISHED_TABLES])
+    return staged.rows, staged.copy_seconds
 
 
 def _publish(
@@ -324,29 +267,3 @@ def _publish(
             if attempt == SWAP_ATTEMPTS - 1:
                 raise
             time.sleep(0.1)
-
-
-def _index_in_parallel(settings: Settings, rows: dict[str, int]) -> None:
-    """Index and ANALYZE the staging tables, `load_streams` sessions at a time.
-
-    Index builds are single-threaded per table in PostgreSQL; the tables are dealt to the
-    sessions largest first, so that each session gets about the same number of rows.
-    """
-    streams = max(1, settings.load_streams)
-    groups: list[list[str]] = [[] for _ in range(streams)]
-    load = [0] * streams
-    for name, count in sorted(rows.items(), key=lambda item: -item[1]):
-        lightest = load.index(min(load))
-        groups[lightest].append(name)
-        load[lightest] += count
-
-    def index(group: list[str]) -> None:
-        with connect(settings, DbRole.WRITER, autocommit=True) as conn:
-            conn.execute(INDEX_SQL, (group,))
-
-    with ThreadPoolExecutor(max_workers=streams, thread_name_prefix="volt-index") as pool:
-        list(pool.map(index, [g for g in groups if g]))
-
-
-def _escape(path: str) -> str:
-    return path.replace("'", "''")
