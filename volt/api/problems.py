@@ -145,6 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the problem shape for these statuses."""
     descriptions = {
+        400: "The body could not be read (not UTF-8, or not parseable at all).",
         401: "Missing, invalid, expired or revoked token.",
         403: "The token's role does not allow this route.",
         422: "Invalid input.",

@@ -53,7 +53,8 @@ TOKEN_OPENAPI: dict[str, Any] = {
         "after 5 wrong attempts. Rate-limited per client IP and per address."
     ),
     dependencies=[Depends(rate_limited("auth_code"))],
-    responses=problem_responses(422, 429, 503),
+    # 400: FastAPI's answer to a body it cannot decode (invalid UTF-8), before validation.
+    responses=problem_responses(400, 422, 429, 503),
 )
 async def request_code(
     body: CodeRequest, request: Request, state: AppStateDep, conn: WriteConn
