@@ -13,3 +13,8 @@ INSERT_AUDIT_SQL = """
 INSERT INTO audit_log (actor_user_id, actor_email_hash, action, ip, details)
 VALUES (%(actor_user_id)s, %(actor_email_hash)s, %(action)s, %(ip)s::inet, %(details)s)
 """
+
+# The load the API serves, with the manifest whose entries give each source's vintage.
+CURRENT_LOAD_SQL = """
+SELECT data_version, loaded_at, manifest FROM data_loads WHERE is_current
+"""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -24,3 +25,5 @@ class AppState:
     cache: Cache
     mailer: Mailer
     limiter: RateLimiter  # rate-limit zones over the cache's storage
+    # Small per-app memos (e.g. the current data load for a couple of seconds).
+    memo: dict[str, Any] = field(default_factory=dict)

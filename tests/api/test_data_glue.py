@@ -1,0 +1,190 @@
+"""The data routes' shared glue (volt/api/data.py): current load, ETag/304, cache-aside keyed by
+data_version, CSV/Parquet exports — through a test-only route on the real app."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.testclient import TestClient
+from psycopg.types.json import Jsonb
+
+from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, migrated_database
+from volt.api.data import CurrentLoadDep, DataRead, ExportFormat, FormatQuery, serve_data
+from volt.api.deps import AppStateDep
+from volt.api.security import ReaderOrAdmin
+from volt.api.tokens import issue_token
+from volt.app import create_app, v1_router
+from volt.auth import users
+from volt.config import Settings, load_settings
+from volt.db.connect import connect
+from volt.db.dsn import DbRole
+from volt.domain.roles import Role
+
+MANIFEST = {
+    "entries": [
+        {"source": "dpe", "vintage": "2026-11-02"},
+        {"source": "dpe", "vintage": "2026-10-01"},
+        {"source": "enedis", "vintage": "2026-06-30"},
+    ]
+}
+
+
+class Row(DataRead):
+    items: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def glue_settings(
+    database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    base = migrated_database(database_factory, tmp_path_factory.mktemp("glue"), "glue")
+    return load_settings(**(base.model_dump() | {"rate_limits": GENEROUS_LIMITS}))
+
+
+def publish(settings: Settings, version: str) -> None:
+    with connect(settings, DbRole.OWNER) as conn:
+        conn.execute("UPDATE data_loads SET is_current = false")
+        conn.execute(
+            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
+            "VALUES (%s, 'r', %s, true)",
+            (version, Jsonb(MANIFEST)),
+        )
+
+
+@pytest.fixture
+def world(glue_settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], list[int]]]:
+    calls: list[int] = []
+    router = APIRouter()
+
+    @router.get("/glue")
+    async def glue(
+        request: Request,
+        principal: ReaderOrAdmin,
+        state: AppStateDep,
+        load: CurrentLoadDep,
+        format: FormatQuery = ExportFormat.JSON,
+    ) -> Response:
+        async def produce() -> Row:
+            calls.append(1)
+            return Row(
+                data_version=load.data_version,
+                sources=load.sources,
+                items=[{"code": "06029", "n": 12, "nested": {"a": 1.5}}, {"code": "2A004"}],
+            )
+
+        return await serve_data(request, state, load, produce, name="glue", fmt=format)
+
+    app = create_app(glue_settings)
+    app.include_router(v1_router(router))
+    with connect(glue_settings, DbRole.WRITER) as conn:
+        user = users.add_user(conn, glue_settings, f"glue-{len(calls)}-{id(router)}@example.org")
+    token = issue_token(glue_settings, user.id, Role.READER).access_token
+    with connect(glue_settings, DbRole.OWNER) as conn:
+        conn.execute("DELETE FROM data_loads")
+    with TestClient(app, client=(CLIENT_IP, 50000)) as client:
+        yield client, {"Authorization": f"Bearer {token}"}, calls
+
+
+def app_of(client: TestClient) -> FastAPI:
+    assert isinstance(client.app, FastAPI)
+    return client.app
+
+
+def test_no_load_is_a_503(world: tuple[TestClient, dict[str, str], list[int]]) -> None:
+    client, auth, calls = world
+    response = client.get("/v1/glue", headers=auth)
+    assert (response.status_code, response.json()["detail"]) == (
+        503,
+        "No data load is published yet.",
+    )
+    assert calls == []
+
+
+def test_json_carries_the_load_etag_and_is_cached_aside(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, calls = world
+    publish(glue_settings, "v1")
+    first = client.get("/v1/glue?x=1", headers=auth)
+    assert first.status_code == 200
+    assert first.json() == {
+        "data_version": "v1",
+        "sources": {"dpe": "2026-11-02", "enedis": "2026-06-30"},
+        "items": [{"code": "06029", "n": 12, "nested": {"a": 1.5}}, {"code": "2A004"}],
+    }
+    assert first.headers["cache-control"] == "private, max-age=300"
+    assert first.headers["etag"].startswith('W/"')
+    second = client.get("/v1/glue?x=1", headers=auth)
+    assert (second.content, len(calls)) == (first.content, 1)  # served from the cache
+    assert client.get("/v1/glue?x=2", headers=auth).headers["etag"] != first.headers["etag"]
+
+
+def test_if_none_match_is_a_304_without_any_query(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, calls = world
+    publish(glue_settings, "v1")
+    etag = client.get("/v1/glue", headers=auth).headers["etag"]
+    again = client.get("/v1/glue", headers=auth | {"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"], len(calls)) == (
+        304,
+        b"",
+        etag,
+        1,
+    )
+
+
+def test_a_new_load_changes_the_etag_and_misses_the_cache(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, calls = world
+    publish(glue_settings, "v1")
+    old = client.get("/v1/glue", headers=auth)
+    publish(glue_settings, "v2")
+    app_of(client).state.volt.memo.clear()  # else the load is re-read within 2 s
+    new = client.get("/v1/glue", headers=auth | {"If-None-Match": old.headers["etag"]})
+    assert (new.status_code, new.json()["data_version"], len(calls)) == (200, "v2", 2)
+    assert new.headers["etag"] != old.headers["etag"]
+
+
+def test_csv_export_streams_the_items_flattened(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, _ = world
+    publish(glue_settings, "v1abcdefghijklmnop")
+    response = client.get("/v1/glue?format=csv", headers=auth)
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="glue-v1abcdefghij.csv"'
+    )
+    assert response.text == "code,n,nested.a\n06029,12,1.5\n2A004,,\n"
+
+
+def test_parquet_export_keeps_codes_as_text(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings, tmp_path: Path
+) -> None:
+    client, auth, _ = world
+    publish(glue_settings, "v1")
+    response = client.get("/v1/glue?format=parquet", headers=auth)
+    assert response.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(response.content))
+    assert table.to_pylist() == [
+        {"code": "06029", "n": 12, "nested.a": 1.5},
+        {"code": "2A004", "n": None, "nested.a": None},
+    ]
+
+
+def test_an_unknown_format_is_a_422(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, _ = world
+    publish(glue_settings, "v1")
+    response = client.get("/v1/glue?format=xlsx", headers=auth)
+    assert response.status_code == 422

@@ -1,0 +1,212 @@
+"""What every data route shares: the load it serves, conditional and cached responses, exports.
+
+- `CurrentLoadDep`: the current data load (`data_version`, source vintages); 503 before the first.
+- `serve_data(...)`: ETag from (data_version, path, query) so a new load changes every ETag;
+  `If-None-Match` → 304 before any query; JSON bodies cached aside under a key that contains the
+  data_version (a new load invalidates without a flush); `format=csv|parquet` exports of the same
+  rows, streamed, with a filename naming the load.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from volt.api import queries
+from volt.api.deps import AppStateDep, ReadConn
+from volt.cache.base import cache_key
+from volt.errors import ServiceUnavailableError
+
+# The current load is read at most this often per process: a new load shows within 2 s, and a
+# burst of requests costs one query instead of one each.
+LOAD_TTL_S = 2.0
+# Responses change only with a new load, which changes their ETag: clients may reuse them for
+# 5 minutes, then revalidate (a 304 costs no query). `private`: they are behind a token.
+CACHE_CONTROL = "private, max-age=300"
+RESPONSE_CACHE_TTL_S = 3600  # cache-aside entries; a new data_version makes them unreachable
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+FormatQuery = Annotated[
+    ExportFormat,
+    Query(description="json (default), or the same rows as a csv or parquet download."),
+]
+
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.PARQUET: "application/vnd.apache.parquet",
+}
+
+
+class CurrentLoad(BaseModel):
+    data_version: str = Field(description="The gold load this answer comes from.")
+    loaded_at: datetime
+    sources: dict[str, str] = Field(
+        description="Vintage (date of the files) per source.",
+        examples=[{"ban": "2026-10-01", "dpe": "2026-11-02", "enedis": "2026-06-30"}],
+    )
+
+
+class DataRead(BaseModel):
+    """Base of every data response: which load and source vintages it comes from."""
+
+    data_version: str = Field(examples=["c87c3d40a33b…"])
+    sources: dict[str, str] = Field(examples=[{"dpe": "2026-11-02", "enedis": "2026-06-30"}])
+
+
+async def current_load(state: AppStateDep, conn: ReadConn) -> CurrentLoad:
+    """The load the API serves (read at most every LOAD_TTL_S per app)."""
+    now = time.monotonic()
+    memo = state.memo.get("current_load")
+    if memo is not None and now - memo[0] < LOAD_TTL_S:
+        loaded: CurrentLoad = memo[1]
+        return loaded
+    row = await (await conn.execute(queries.CURRENT_LOAD_SQL)).fetchone()
+    if row is None:
+        raise ServiceUnavailableError(
+            "No data load is published yet.", hint="An admin must run `volt etl run` first."
+        )
+    load = CurrentLoad(data_version=row[0], loaded_at=row[1], sources=_vintages(row[2]))
+    state.memo["current_load"] = (now, load)
+    return load
+
+
+def _vintages(manifest: Any) -> dict[str, str]:
+    vintages: dict[str, str] = {}
+    for entry in (manifest or {}).get("entries", []):
+        source, vintage = entry.get("source"), entry.get("vintage")
+        if source and vintage and vintage > vintages.get(source, ""):
+            vintages[source] = vintage
+    return dict(sorted(vintages.items()))
+
+
+CurrentLoadDep = Annotated[CurrentLoad, Depends(current_load)]
+
+
+def etag_of(load: CurrentLoad, request: Request) -> str:
+    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+    digest = hashlib.sha256(f"{load.data_version}\n{request.url.path}\n{query}".encode())
+    return f'W/"{digest.hexdigest()[:32]}"'
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match", "")
+    return any(tag.strip() in (etag, "*") for tag in header.split(","))
+
+
+Producer = Callable[[], Awaitable[BaseModel]]
+
+
+async def serve_data(
+    request: Request,
+    state: AppStateDep,
+    load: CurrentLoad,
+    produce: Producer,
+    *,
+    name: str,
+    fmt: ExportFormat = ExportFormat.JSON,
+) -> Response:
+    """The route's answer as JSON (cached aside) or as an export, with ETag and Cache-Control.
+
+    `produce` runs the route's queries; it is not called for a 304 or a cache hit. `name` is the
+    export's file name stem (e.g. "communes-06").
+    """
+    fmt = ExportFormat(fmt)
+    etag = etag_of(load, request)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
+    if _matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    if fmt is not ExportFormat.JSON:
+        model = await produce()
+        return export_response(model, fmt, f"{name}-{load.data_version[:12]}", headers)
+    key = cache_key(state.settings.cache_prefix, "response", etag.strip('W/"'))
+    body = await _cache_get(state, key)
+    if body is None:
+        body = (await produce()).model_dump_json().encode()
+        await _cache_set(state, key, body)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def _cache_get(state: Any, key: str) -> bytes | None:
+    try:
+        result: bytes | None = await state.cache.get(key)
+        return result
+    except ServiceUnavailableError:
+        return None  # the response cache is an optimisation: answer from the database
+
+
+async def _cache_set(state: Any, key: str, body: bytes) -> None:
+    try:
+        await state.cache.set(key, body, RESPONSE_CACHE_TTL_S)
+    except ServiceUnavailableError:
+        return
+
+
+def tabular(model: BaseModel) -> tuple[list[str], list[dict[str, Any]]]:
+    """The rows an export holds: a model's `items` if it has them, else the model itself; nested
+    objects flattened to dotted columns, lists to JSON text."""
+    data = model.model_dump(mode="json")
+    records = data["items"] if isinstance(data.get("items"), list) else [data]
+    rows = [_flatten(r) for r in records]
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    return columns, rows
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            flat[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[name] = value
+    return flat
+
+
+def export_response(
+    model: BaseModel, fmt: ExportFormat, stem: str, headers: dict[str, str]
+) -> Response:
+    columns, rows = tabular(model)
+    disposition = {"Content-Disposition": f'attachment; filename="{stem}.{fmt.value}"'}
+    if fmt is ExportFormat.CSV:
+        return StreamingResponse(
+            _csv_chunks(columns, rows), media_type=MEDIA_TYPES[fmt], headers=headers | disposition
+        )
+    table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return Response(sink.getvalue(), media_type=MEDIA_TYPES[fmt], headers=headers | disposition)
+
+
+def _csv_chunks(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text in chunks of about 64 kB (a header line first)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > 65_536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
