@@ -133,6 +133,11 @@ class Settings(BaseSettings):
             '{"default": "10/10 seconds", "auth_code_email": "3/15 minutes"}.'
         ),
     )
+    rate_limit_enabled: bool = Field(
+        # Only for measuring the bare service (benchmarks); `prod` refuses it.
+        default=True,
+        description="Count requests against the rate-limit zones (false: benchmarks only).",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Proxies (IPs or CIDR, comma-separated) whose X-Forwarded-For is believed.",
@@ -207,6 +212,8 @@ class Settings(BaseSettings):
             problems.append("VOLT_MAILER=console writes login codes to the log")
         elif self.smtp_security is SmtpSecurity.NONE:
             problems.append("VOLT_SMTP_SECURITY=none would send login codes in clear")
+        if not self.rate_limit_enabled:
+            problems.append("VOLT_RATE_LIMIT_ENABLED=false turns the rate limits off")
         if problems:
             raise ConfigError(
                 "Refusing to start with VOLT_ENV=prod: " + "; ".join(problems) + ".",

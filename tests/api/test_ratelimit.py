@@ -20,7 +20,7 @@ from volt.api.problems import PROBLEM_MEDIA_TYPE
 from volt.api.ratelimit import RateLimiter, RateLimitExceededError, rate_limited
 from volt.app import create_app, v1_router
 from volt.cache.memory import MemoryCache
-from volt.config import Settings
+from volt.config import Settings, load_settings
 from volt.errors import ConfigError
 
 PROXY = ("10.0.0.2", 40000)  # a trusted proxy (10.0.0.0/8 below)
@@ -270,3 +270,20 @@ def test_client_ip(
 def test_client_ip_walks_a_bounded_number_of_hops() -> None:
     chain = ", ".join(["203.0.113.9"] + ["10.0.0.5"] * 100)
     assert client_ip(_request(PROXY, chain), TRUSTED) == "10.0.0.5"
+
+
+def test_rate_limits_can_be_switched_off_for_benchmarks_only(pg_settings: Settings) -> None:
+    off = pg_settings.model_copy(
+        update={
+            "rate_limit_enabled": False,
+            "rate_limits": {"default": "1/minute"},
+            "cache_prefix": f"test{secrets.token_hex(4)}",
+        }
+    )
+    with TestClient(_test_app(off)) as client:
+        statuses = [client.get("/v1/ping").status_code for _ in range(3)]
+        assert "ratelimit-limit" not in client.get("/v1/ping").headers
+    assert statuses == [200, 200, 200]
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**(pg_settings.model_dump() | {"env": "prod", "rate_limit_enabled": False}))
+    assert "VOLT_RATE_LIMIT_ENABLED=false turns the rate limits off" in caught.value.message

@@ -120,6 +120,7 @@ class RateLimiter:
 
     def __init__(self, settings: Settings, cache: Cache) -> None:
         self.zones = zone_policies(settings)
+        self.enabled = settings.rate_limit_enabled  # false only in benchmarks (prod refuses it)
         self.trusted_proxies = parse_networks(settings.trusted_proxies)
         self._prefix = settings.cache_prefix
         # Moving window: exactly N hits in ANY period-long interval, so "3/10 seconds" never lets
@@ -131,10 +132,12 @@ class RateLimiter:
     async def hit(self, zone: str, identity: str) -> RateLimitStatus | None:
         """Count one hit; raise `RateLimitExceededError` (429) past the zone's limits.
 
-        None means the store is down and the zone fails open (the hit was not counted); a zone
-        that fails closed raises `ServiceUnavailableError` (503) instead.
+        None means the store is down and the zone fails open (the hit was not counted), or rate
+        limiting is off; a zone that fails closed raises `ServiceUnavailableError` (503) instead.
         """
         policy = self.zones[zone]
+        if not self.enabled:
+            return None
         try:
             return await self._hit(policy, identity_key(identity))
         except ServiceUnavailableError:
