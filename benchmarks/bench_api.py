@@ -188,8 +188,12 @@ WRK_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 WRK_SOCKET_ERRORS = re.compile(r"Socket errors: (.+)")
 
 
-def run_wrk(url: str, headers: dict[str, str], duration: int) -> Figures:
+def run_wrk(
+    url: str, headers: dict[str, str], duration: int, script: Path | None = None
+) -> Figures:
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     done = subprocess.run([*command, url], check=True, capture_output=True, text=True)

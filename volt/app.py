@@ -16,12 +16,16 @@ from volt.api.problems import install_error_handlers, problem_responses
 from volt.api.ratelimit import RateLimiter, RateLimitHeadersMiddleware, rate_limited, zone_policies
 from volt.api.state import AppState
 from volt.auth import endpoints as auth
+from volt.buildings import endpoints as buildings
 from volt.cache.factory import create_cache
 from volt.config import Settings, load_settings
 from volt.db.connect import open_async_pool
 from volt.db.dsn import DbRole
 from volt.health import endpoints as health
 from volt.mail.factory import create_mailer
+from volt.maps import endpoints as maps
+from volt.places import endpoints as places
+from volt.stats import endpoints as stats
 
 log = logging.getLogger("volt.app")
 
@@ -42,6 +46,10 @@ OPENAPI_TAGS = [
     {"name": "auth", "description": "Log in with an e-mailed one-time code; tokens."},
     {"name": "admin", "description": "Administration (admin role): audit log."},
     {"name": "health", "description": "Liveness and readiness probes (public)."},
+    {"name": "stats", "description": "Aggregated statistics per area, with suppression."},
+    {"name": "places", "description": "Search communes, streets and addresses; communes."},
+    {"name": "buildings", "description": "Figures per address where Enedis publishes them."},
+    {"name": "maps", "description": "GeoJSON layers: building points, area centroids."},
 ]
 
 # Pool sizes per process: data reads are short (statement timeout), auth writes rarer.
@@ -91,7 +99,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.include_router(health.router)  # probes: outside /v1, never rate limited
-    app.include_router(v1_router(auth.router, admin.router))
+    app.include_router(
+        v1_router(
+            auth.router, admin.router, places.router, buildings.router, maps.router, stats.router
+        )
+    )
     return app
 
 

@@ -166,6 +166,26 @@ class Settings(BaseSettings):
     load_streams: int = Field(
         default=2, ge=1, le=16, description="Parallel COPY connections of the gold load."
     )
+    # --- privacy (DESIGN §3) ------------------------------------------------------------------
+    privacy_min_dwellings: int = Field(
+        # Enedis' own secret statistique: it publishes no address under 10 dwellings.
+        default=10,
+        ge=2,
+        le=1000,
+        description=(
+            "A statistic built from fewer dwellings than this is suppressed (null, "
+            "suppressed: true), and so is any cell that would let it be recovered by subtraction."
+        ),
+    )
+    privacy_min_dpe: int = Field(
+        default=5,
+        ge=2,
+        le=1000,
+        description=(
+            "A statistic or label count built from fewer DPE than this is suppressed, with the "
+            "cells that would let it be recovered by subtraction."
+        ),
+    )
 
     @classmethod
     def settings_customise_sources(

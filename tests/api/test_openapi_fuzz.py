@@ -20,6 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import (
     CODE_IN_MAIL,
@@ -46,13 +47,39 @@ OPERATIONS = [
     ("GET", "/ready"),
     ("GET", "/v1/admin/audit"),
     ("GET", "/v1/auth/me"),
+    ("GET", "/v1/buildings"),
+    ("GET", "/v1/communes"),
+    ("GET", "/v1/communes/{code_insee}"),
+    ("GET", "/v1/map/areas.geojson"),
+    ("GET", "/v1/map/buildings.geojson"),
+    ("GET", "/v1/metrics"),
+    ("GET", "/v1/places/search"),
+    ("GET", "/v1/stats/{level}"),
+    ("GET", "/v1/stats/{level}/{code}/dpe-vs-metered"),
+    ("GET", "/v1/stats/{level}/{code}/labels"),
     ("POST", "/v1/auth/code"),
     ("POST", "/v1/auth/logout"),
     ("POST", "/v1/auth/token"),
 ]
 # Negative cases (invalid parameters or bodies) exist only for operations that take some; for the
 # others schemathesis has nothing to break (Unsatisfiable). The document test checks this list.
-WITH_INPUT = [("GET", "/v1/admin/audit"), ("POST", "/v1/auth/code"), ("POST", "/v1/auth/token")]
+WITH_INPUT = [
+    ("GET", "/v1/admin/audit"),
+    ("GET", "/v1/buildings"),
+    ("GET", "/v1/communes"),
+    ("GET", "/v1/communes/{code_insee}"),
+    ("GET", "/v1/map/areas.geojson"),
+    ("GET", "/v1/map/buildings.geojson"),
+    ("GET", "/v1/places/search"),
+    ("GET", "/v1/stats/{level}"),
+    ("GET", "/v1/stats/{level}/{code}/dpe-vs-metered"),
+    ("GET", "/v1/stats/{level}/{code}/labels"),
+    ("POST", "/v1/auth/code"),
+    ("POST", "/v1/auth/token"),
+]
+# Rules OpenAPI cannot state, answered 422 for input the schema allows: /v1/buildings needs
+# exactly one of `commune` and `street`; the areas layer refuses a `parent` at level=france.
+CROSS_FIELD_RULES = {("GET", "/v1/buildings"), ("GET", "/v1/map/areas.geojson")}
 CASES = [(*op, GenerationMode.POSITIVE) for op in OPERATIONS] + [
     (*op, GenerationMode.NEGATIVE) for op in WITH_INPUT
 ]
@@ -122,7 +149,8 @@ def test_every_operation_answers_as_documented(
     )
     def answers_as_documented(case: Any) -> None:
         token = issue_token(fuzz_settings, user_id, role).access_token
-        case.call_and_validate(headers=bearer(token))
+        excluded = [positive_data_acceptance] if (method, path) in CROSS_FIELD_RULES else []
+        case.call_and_validate(headers=bearer(token), excluded_checks=excluded)
 
     answers_as_documented()
 

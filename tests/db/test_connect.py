@@ -16,7 +16,7 @@ from volt.errors import DatabaseUnavailableError
 
 SETTINGS_SQL = """
 SELECT current_user, current_setting('search_path'), current_setting('statement_timeout'),
-       current_setting('default_transaction_read_only')
+       current_setting('default_transaction_read_only'), current_setting('plan_cache_mode')
 """
 
 
@@ -27,7 +27,13 @@ def test_reader_pool_sessions_are_read_only_with_a_timeout(pg_settings: Settings
             cur = await conn.execute(SETTINGS_SQL)
             return await cur.fetchone()
 
-    assert asyncio.run(probe()) == ("volt_reader", '"volt", public', "5s", "on")
+    assert asyncio.run(probe()) == (
+        "volt_reader",
+        '"volt", public',
+        "5s",
+        "on",
+        "force_custom_plan",
+    )
 
 
 def test_writer_pool_sessions_are_not_read_only(pg_settings: Settings):
@@ -37,7 +43,7 @@ def test_writer_pool_sessions_are_not_read_only(pg_settings: Settings):
             cur = await conn.execute(SETTINGS_SQL)
             return await cur.fetchone()
 
-    assert asyncio.run(probe()) == ("volt_writer", '"volt", public', "0", "off")
+    assert asyncio.run(probe()) == ("volt_writer", '"volt", public', "0", "off", "auto")
 
 
 def test_pool_is_not_opened_by_the_factory(tmp_path: Path):

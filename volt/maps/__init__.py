@@ -1,0 +1,1 @@
+"""Map layers of areas: their centroids with their figures, as GeoJSON."""
