@@ -94,3 +94,10 @@ def test_prod_starts_with_real_secrets() -> None:
         env="prod", **{k.removeprefix("VOLT_").lower(): v for k, v in PROD_SECRETS.items()}
     )
     assert s.env is Environment.PROD
+
+
+def test_an_empty_url_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOLT_REDIS_URL", "")
+    monkeypatch.setenv("VOLT_DATABASE_URL", " ")
+    settings = load_settings()
+    assert (settings.redis_url, settings.database_url, settings.embedded) == (None, None, True)

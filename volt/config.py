@@ -199,6 +199,14 @@ class Settings(BaseSettings):
         # Explicit arguments win, then the environment, then the secrets file.
         return (init_settings, env_settings, _SecretsFileSource(settings_cls, init_settings))
 
+    @field_validator("database_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # VOLT_REDIS_URL= (empty) means "not set": the embedded default, not a broken URL.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("admin_emails", "trusted_proxies", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
