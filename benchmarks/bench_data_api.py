@@ -44,12 +44,22 @@ from volt.config import Settings, load_settings
 from volt.db.admin import ensure_database
 from volt.db.connect import connect
 from volt.db.dsn import DbRole
+from volt.etl.gold_schema import GOLD_TABLES
 
 DATASETTE = "datasette==0.65.5"
 EXPORTED = {  # table → indexes the three Datasette queries need (volt has its own)
     "areas": ["level, code, annee"],
     "communes": ["code_departement, code_insee"],
     "buildings": ["code_insee, annee, ban_id"],
+}
+TABLES = {t.name: t for t in GOLD_TABLES}
+SQLITE_TYPES = {
+    "VARCHAR": "TEXT",
+    "INTEGER": "INTEGER",
+    "BIGINT": "INTEGER",
+    "DOUBLE": "REAL",
+    "BOOLEAN": "INTEGER",
+    "DATE": "TEXT",
 }
 UNIQUE_LUA = """
 counter = 0
@@ -82,15 +92,25 @@ def pick_queries(settings: Settings) -> dict[str, str]:
 def export_sqlite(settings: Settings, target: Path) -> None:
     target.unlink(missing_ok=True)
     lite = sqlite3.connect(target)
-    with connect(settings, DbRole.READER) as conn:
+    # The owner: the reader's statement timeout would cut a full-table export; a server-side
+    # (named) cursor streams it instead of holding millions of rows in this process.
+    with connect(settings, DbRole.OWNER) as conn:
         for table, indexes in EXPORTED.items():
-            cur = conn.cursor()
+            cur = conn.cursor(name=f"export_{table}")
             cur.execute(f"SELECT * FROM {table}")
+            first = cur.fetchmany(50_000)
             columns = [d.name for d in cur.description or ()]
-            lite.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
+            # Declared types give SQLite's columns their affinity, so that Datasette's `annee=2023`
+            # (text in the URL) meets the stored integers and the indexes serve the filters.
+            types = dict(TABLES[table].columns)
+            typed = ", ".join(f"{c} {SQLITE_TYPES[types[c]]}" for c in columns)
+            lite.execute(f"CREATE TABLE {table} ({typed})")
             marks = ", ".join("?" for _ in columns)
-            while rows := cur.fetchmany(50_000):
+            rows = first
+            while rows:
                 lite.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                rows = cur.fetchmany(50_000)
+            cur.close()
             for i, cols in enumerate(indexes):
                 lite.execute(f"CREATE INDEX {table}_{i} ON {table} ({cols})")
     lite.commit()

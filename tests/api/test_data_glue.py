@@ -188,3 +188,17 @@ def test_an_unknown_format_is_a_422(
     publish(glue_settings, "v1")
     response = client.get("/v1/glue?format=xlsx", headers=auth)
     assert response.status_code == 422
+
+
+def test_cached_answers_and_304s_take_no_database_connection(
+    world: tuple[TestClient, dict[str, str], list[int]], glue_settings: Settings
+) -> None:
+    client, auth, _ = world
+    publish(glue_settings, "v1")
+    first = client.get("/v1/glue?lazy=1", headers=auth)  # fills the load memo and the cache
+    pool = app_of(client).state.volt.reader_pool
+    before = pool.get_stats()["requests_num"]
+    assert client.get("/v1/glue?lazy=1", headers=auth).status_code == 200
+    etag = {"If-None-Match": first.headers["etag"]}
+    assert client.get("/v1/glue?lazy=1", headers=auth | etag).status_code == 304
+    assert pool.get_stats()["requests_num"] == before

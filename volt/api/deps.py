@@ -7,12 +7,13 @@ the route returns normally and rolls back when it raises; services and queries n
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 
 import psycopg
 from fastapi import Depends, Request
 from psycopg.rows import TupleRow
 
+from volt.api.lazyconn import LazyConnection
 from volt.api.state import AppState
 from volt.cache.base import Cache
 from volt.config import Settings
@@ -39,8 +40,15 @@ def _mailer(request: Request) -> Mailer:
 
 
 async def _read_conn(request: Request) -> AsyncIterator[AsyncConn]:
-    async with app_state(request).reader_pool.connection() as conn, conn.transaction():
-        yield conn
+    # Taken from the pool at the first query only: cached answers and 304s need none.
+    lazy = LazyConnection(app_state(request).reader_pool)
+    try:
+        # The routes use `execute` and `cursor` only, which LazyConnection provides.
+        yield cast(AsyncConn, lazy)
+    except BaseException as exc:
+        await lazy.close(exc)
+        raise
+    await lazy.close(None)
 
 
 async def _write_conn(request: Request) -> AsyncIterator[AsyncConn]:
