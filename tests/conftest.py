@@ -18,6 +18,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
 
+from volt.cli import common
 from volt.config import Settings, load_settings
 from volt.db import embedded, migrate
 from volt.db.admin import drop_database, ensure_database
@@ -125,3 +126,12 @@ def redis_url() -> str:
     except redis.ConnectionError:
         pytest.skip("no Redis server: set VOLT_TEST_REDIS_URL to run the Redis tests")
     return candidate
+
+
+@pytest.fixture
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Off a terminal Rich wraps at 80 columns, which would split temp paths across table lines.
+    # Patch the private `_width` (None = follow the terminal): patching the `width` property
+    # would leave a fixed 80 behind after the test and narrow every later test's output.
+    monkeypatch.setattr(common.console, "_width", 400)
+    monkeypatch.setattr(common.err_console, "_width", 400)
