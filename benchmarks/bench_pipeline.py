@@ -12,8 +12,9 @@ Steps, each in its own process so that peak RSS is that step's alone:
    temporary tables of the same shape (PostgreSQL's parse cost; volt loads with parallel streams).
    For reference it also times one binary `COPY` stream of the same rows — volt loads in binary —
    and prints the ratio against that floor too.
-PostgreSQL: `VOLT_DATABASE_URL` if set (a fresh database `volt_bench_<pid>` is created on that
-server and dropped after), else an embedded server in OUT/pg-data.
+PostgreSQL: `VOLT_BENCH_DATABASE_URL` if set (a fresh database `volt_bench_<pid>` is created on
+that server and dropped after, so that no earlier load meets the quality gates), else an embedded
+server in OUT/pg-data.
 Prints rows/s per stage, peak RSS, the floors and the ratio volt / Σ floors.
 """
 
@@ -26,6 +27,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +266,32 @@ def main() -> None:
         return
 
     out = args.out.resolve()
+    with fresh_bench_database():
+        run_benchmark(args, out)
+
+
+@contextmanager
+def fresh_bench_database() -> Iterator[None]:
+    """Point the children at a new database on the VOLT_BENCH_DATABASE_URL server, dropped after."""
+    server = os.environ.get("VOLT_BENCH_DATABASE_URL")
+    if not server:
+        yield
+        return
+    from psycopg.conninfo import make_conninfo
+
+    from volt.db.admin import drop_database, ensure_database
+
+    name = f"volt_bench_{os.getpid()}"
+    ensure_database(server, name)
+    os.environ["VOLT_BENCH_DATABASE_URL"] = make_conninfo(server, dbname=name)
+    try:
+        yield
+    finally:
+        os.environ["VOLT_BENCH_DATABASE_URL"] = server
+        drop_database(server, name)
+
+
+def run_benchmark(args: argparse.Namespace, out: Path) -> None:
     sample = out / f"sample-{args.communes}-{args.seed}"
     gen_s = generate(sample, args.communes, args.seed)
     floors = {
