@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -147,16 +148,19 @@ def served(settings: Settings, env: dict[str, str], workers: int, log_path: Path
 
 
 def wait_for_health(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    wait_for(f"{base}/health", process, log_path)
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Until `url` answers 200; exit with the child's log if it dies or takes too long."""
     deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+    while process.poll() is None and time.monotonic() < deadline:
+        # Refused connections are expected while the server starts: try again shortly.
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"volt serve did not come up; its log ({log_path}):\n{log_path.read_text()}")
         time.sleep(0.2)
+    sys.exit(f"{url} did not come up; its log ({log_path}):\n{log_path.read_text()[-4000:]}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

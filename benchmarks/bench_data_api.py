@@ -37,7 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from bench_api import Figures, free_port, reader_token, run_wrk, served, stop
+from bench_api import Figures, free_port, reader_token, run_wrk, served, stop, wait_for
 from psycopg.conninfo import make_conninfo
 
 from volt.config import Settings, load_settings
@@ -158,20 +158,6 @@ def floor_server(out: Path) -> Iterator[str]:
         yield base
     finally:
         stop(process)
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    sys.exit(f"{url} did not come up; log {log}:\n{log.read_text()[-3000:]}")
 
 
 def measure(url: str, headers: dict[str, str], duration: int, unique: bool) -> Figures:

@@ -1,6 +1,7 @@
 """What every data route shares: the load it serves, conditional and cached responses, exports.
 
 - `CurrentLoadDep`: the current data load (`data_version`, source vintages); 503 before the first.
+- `as_geojson(...)`: a GeoJSON answer of `serve_data` with a `Link` to the next page.
 - `serve_data(...)`: ETag from (data_version, path, query) so a new load changes every ETag;
   `If-None-Match` → 304 before any query; JSON bodies cached aside under a key that contains the
   data_version (a new load invalidates without a flush); `format=csv|parquet` exports of the same
@@ -18,11 +19,12 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fastapi import Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from volt.api import queries
@@ -210,3 +212,32 @@ def _csv_chunks(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+GEOJSON = "application/geo+json"
+TAIL_BYTES = 256  # `,"next":"<a code or BAN id>"}` ends every GeoJSON body
+
+
+class GeoJSONResponse(JSONResponse):
+    """Only documents the media type; answers are built by serve_data and re-labelled."""
+
+    media_type = GEOJSON
+
+
+def as_geojson(response: Response, request: Request) -> Response:
+    """serve_data's JSON answer (fresh or cached) as GeoJSON, with a `Link` to the next page.
+
+    The cursor is read from the body's last member (`next`, last by the model's field order),
+    so a cached body needs no parsing.
+    """
+    if response.status_code != 200:
+        return response  # 304: no body, same headers
+    response.headers["content-type"] = GEOJSON
+    tail = bytes(response.body[-TAIL_BYTES:])
+    start = tail.rfind(b',"next":')
+    cursor = json.loads(tail[start + len(b',"next":') : -1]) if start >= 0 else None
+    if isinstance(cursor, str):
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
+        link = f"{request.url.path}?{urlencode([*params, ('after', cursor)])}"
+        response.headers["link"] = f'<{link}>; rel="next"'
+    return response

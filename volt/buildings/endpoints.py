@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from volt.api.data import MEDIA_TYPES, CurrentLoadDep, ExportFormat, FormatQuery, serve_data
+from volt.api.data import (
+    MEDIA_TYPES,
+    CurrentLoadDep,
+    ExportFormat,
+    FormatQuery,
+    GeoJSONResponse,
+    as_geojson,
+    serve_data,
+)
 from volt.api.deps import AppStateDep, ReadConn
 from volt.api.problems import problem_responses
 from volt.api.security import ReaderOrAdmin
@@ -27,8 +33,6 @@ router = APIRouter(tags=["buildings"])
 MAX_PAGE = 500
 # A map draws 2,000 points at once comfortably (≈ 2.5 MB of GeoJSON); more is what paging is for.
 MAX_FEATURES = 2000
-GEOJSON = "application/geo+json"
-TAIL_BYTES = 256  # `,"next":"<a code or BAN id>"}` ends every body
 
 INSEE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
 # BAN keys: `{insee}_{voie}` for a street, `{insee}_{voie}_{numero}[_{suffix}]` for an address.
@@ -57,12 +61,6 @@ After = Annotated[
         examples=["06029_0870_00012"],
     ),
 ]
-
-
-class GeoJSONResponse(JSONResponse):
-    """Only documents the media type; answers are built by serve_data and re-labelled."""
-
-    media_type = GEOJSON
 
 
 def _rules(state: AppState) -> tuple[Thresholds, service.Decisions]:
@@ -168,23 +166,3 @@ async def map_buildings(
 
     response = await serve_data(request, state, load, produce, name=f"buildings-{commune}")
     return as_geojson(response, request)
-
-
-def as_geojson(response: Response, request: Request) -> Response:
-    """serve_data's JSON answer (fresh or cached) as GeoJSON, with a `Link` to the next page.
-
-    The cursor is read from the body's last member (`next`, last by the model's field order),
-    so a cached body needs no parsing. Twin of volt/maps/endpoints.py's: this belongs in
-    volt/api/data.py (a media type and a next-link option of serve_data).
-    """
-    if response.status_code != 200:
-        return response  # 304: no body, same headers
-    response.headers["content-type"] = GEOJSON
-    tail = bytes(response.body[-TAIL_BYTES:])
-    start = tail.rfind(b',"next":')
-    cursor = json.loads(tail[start + len(b',"next":') : -1]) if start >= 0 else None
-    if isinstance(cursor, str):
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
-        link = f"{request.url.path}?{urlencode([*params, ('after', cursor)])}"
-        response.headers["link"] = f'<{link}>; rel="next"'
-    return response

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from volt.api.data import CurrentLoadDep, serve_data
+from volt.api.data import CurrentLoadDep, GeoJSONResponse, as_geojson, serve_data
 from volt.api.deps import AppStateDep, ReadConn
 from volt.api.problems import problem_responses
 from volt.api.security import ReaderOrAdmin
@@ -22,18 +20,10 @@ router = APIRouter(prefix="/map", tags=["maps"])
 
 # 2,000 centroids are ≈ 1 MB of GeoJSON: a département's communes, a city's streets in a few.
 MAX_FEATURES = 2000
-GEOJSON = "application/geo+json"
-TAIL_BYTES = 256  # `,"next":"<a code or BAN id>"}` ends every body
 AREA_CODE_PATTERN = r"^[0-9A-Za-z_]{1,24}$"
 OK: dict[int | str, dict[str, Any]] = {
     200: {"model": AreaFeatureCollection, "description": "A page of area centroids."}
 }
-
-
-class GeoJSONResponse(JSONResponse):
-    """Only documents the media type; answers are built by serve_data and re-labelled."""
-
-    media_type = GEOJSON
 
 
 def _rules(settings: Settings) -> Thresholds:
@@ -102,23 +92,3 @@ async def map_areas(
     name = f"areas-{level}" + (f"-{parent}" if parent else "")
     response = await serve_data(request, state, load, produce, name=name)
     return as_geojson(response, request)
-
-
-def as_geojson(response: Response, request: Request) -> Response:
-    """serve_data's JSON answer (fresh or cached) as GeoJSON, with a `Link` to the next page.
-
-    The cursor is read from the body's last member (`next`, last by the model's field order),
-    so a cached body needs no parsing. Twin of volt/buildings/endpoints.py's: this belongs in
-    volt/api/data.py (a media type and a next-link option of serve_data).
-    """
-    if response.status_code != 200:
-        return response  # 304: no body, same headers
-    response.headers["content-type"] = GEOJSON
-    tail = bytes(response.body[-TAIL_BYTES:])
-    start = tail.rfind(b',"next":')
-    cursor = json.loads(tail[start + len(b',"next":') : -1]) if start >= 0 else None
-    if isinstance(cursor, str):
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
-        link = f"{request.url.path}?{urlencode([*params, ('after', cursor)])}"
-        response.headers["link"] = f'<{link}>; rel="next"'
-    return response
