@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from volt import __version__
 from volt.admin import endpoints as admin
+from volt.api.fastpath import CachedAnswerMiddleware
 from volt.api.problems import install_error_handlers, problem_responses
 from volt.api.ratelimit import RateLimiter, RateLimitHeadersMiddleware, rate_limited, zone_policies
 from volt.api.state import AppState
@@ -25,6 +26,7 @@ from volt.health import endpoints as health
 from volt.mail.factory import create_mailer
 from volt.maps import endpoints as maps
 from volt.places import endpoints as places
+from volt.stats import distribution_endpoints as distribution
 from volt.stats import endpoints as stats
 
 log = logging.getLogger("volt.app")
@@ -97,11 +99,19 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app)
+    # Added first, so inside the rate-limit headers layer (which then reports its hits too).
+    app.add_middleware(CachedAnswerMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.include_router(health.router)  # probes: outside /v1, never rate limited
     app.include_router(
         v1_router(
-            auth.router, admin.router, places.router, buildings.router, maps.router, stats.router
+            auth.router,
+            admin.router,
+            places.router,
+            buildings.router,
+            maps.router,
+            stats.router,
+            distribution.router,
         )
     )
     return app

@@ -50,6 +50,17 @@ async def test_get_returns_what_set_stored(cache: Cache, key: str) -> None:
     assert await cache.get(key) == b"v2"
 
 
+async def test_get_many_returns_values_in_key_order(cache: Cache, key: str) -> None:
+    other = key + "2"
+    assert await cache.get_many() == []
+    assert await cache.get_many(key, other) == [None, None]
+    await cache.set(other, b"b", ttl=5)
+    await cache.set(key, b"a", ttl=0.2)
+    assert await cache.get_many(other, key, other) == [b"b", b"a", b"b"]
+    await asyncio.sleep(0.3)
+    assert await cache.get_many(key, other) == [None, b"b"]
+
+
 async def test_values_expire_after_their_ttl(cache: Cache, key: str) -> None:
     await cache.set(key, b"v", ttl=0.2)
     assert await cache.get(key) == b"v"
@@ -139,11 +150,12 @@ async def test_unreachable_redis_ping_is_503_fast_and_hides_the_password() -> No
     await cache.close()
 
 
-@pytest.mark.parametrize("operation", ["get", "set", "add", "pop", "delete", "incr"])
+@pytest.mark.parametrize("operation", ["get", "get_many", "set", "add", "pop", "delete", "incr"])
 async def test_unreachable_redis_operations_are_503(operation: str) -> None:
     cache = RedisCache(CLOSED_PORT_URL)
     calls: dict[str, Callable[[], Awaitable[object]]] = {
         "get": lambda: cache.get("k"),
+        "get_many": lambda: cache.get_many("k", "l"),
         "set": lambda: cache.set("k", b"v", 1),
         "add": lambda: cache.add("k", b"v", 1),
         "pop": lambda: cache.pop("k"),

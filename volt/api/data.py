@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from volt.api import queries
 from volt.api.deps import AppStateDep, ReadConn
+from volt.api.state import AppState
 from volt.cache.base import cache_key
 from volt.errors import ServiceUnavailableError
 
@@ -76,11 +77,10 @@ class DataRead(BaseModel):
 
 async def current_load(state: AppStateDep, conn: ReadConn) -> CurrentLoad:
     """The load the API serves (read at most every LOAD_TTL_S per app)."""
-    now = time.monotonic()
-    memo = state.memo.get("current_load")
-    if memo is not None and now - memo[0] < LOAD_TTL_S:
-        loaded: CurrentLoad = memo[1]
+    loaded = fresh_load(state)
+    if loaded is not None:
         return loaded
+    now = time.monotonic()
     row = await (await conn.execute(queries.CURRENT_LOAD_SQL)).fetchone()
     if row is None:
         raise ServiceUnavailableError(
@@ -104,14 +104,33 @@ CurrentLoadDep = Annotated[CurrentLoad, Depends(current_load)]
 
 
 def etag_of(load: CurrentLoad, request: Request) -> str:
-    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
-    digest = hashlib.sha256(f"{load.data_version}\n{request.url.path}\n{query}".encode())
+    return etag_for(load.data_version, request.url.path, request.query_params.multi_items())
+
+
+def etag_for(data_version: str, path: str, query: Iterable[tuple[str, str]]) -> str:
+    """The ETag of a data answer: the load, the path and the query (in any order)."""
+    text = "&".join(sorted(f"{k}={v}" for k, v in query))
+    digest = hashlib.sha256(f"{data_version}\n{path}\n{text}".encode())
     return f'W/"{digest.hexdigest()[:32]}"'
 
 
-def _matches(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match", "")
-    return any(tag.strip() in (etag, "*") for tag in header.split(","))
+def response_key(prefix: str, etag: str) -> str:
+    """Where a JSON answer is cached aside: under its ETag, so under its load."""
+    return cache_key(prefix, "response", etag.strip('W/"'))
+
+
+def fresh_load(state: AppState) -> CurrentLoad | None:
+    """The memoised current load if it is younger than LOAD_TTL_S, else None."""
+    memo = state.memo.get("current_load")
+    if memo is None or time.monotonic() - memo[0] >= LOAD_TTL_S:
+        return None
+    load: CurrentLoad = memo[1]
+    return load
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an `If-None-Match` header names this ETag (or any, `*`)."""
+    return bool(header) and any(tag.strip() in (etag, "*") for tag in header.split(","))
 
 
 Producer = Callable[[], Awaitable[BaseModel]]
@@ -134,12 +153,12 @@ async def serve_data(
     fmt = ExportFormat(fmt)
     etag = etag_of(load, request)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
-    if _matches(request, etag):
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     if fmt is not ExportFormat.JSON:
         model = await produce()
         return export_response(model, fmt, f"{name}-{load.data_version[:12]}", headers)
-    key = cache_key(state.settings.cache_prefix, "response", etag.strip('W/"'))
+    key = response_key(state.settings.cache_prefix, etag)
     body = await _cache_get(state, key)
     if body is None:
         body = (await produce()).model_dump_json().encode()

@@ -19,7 +19,7 @@ from volt.api.audit import AsyncConn, record_audit
 from volt.api.clientip import client_ip
 from volt.api.deps import AppStateDep
 from volt.api.state import AppState
-from volt.api.tokens import LOGIN_HINT, Principal, decode_token, is_revoked
+from volt.api.tokens import LOGIN_HINT, Principal, decode_token, is_revoked, revocation_key
 from volt.cache.base import cache_key
 from volt.domain.roles import Role
 from volt.errors import AuthenticationError, PermissionDeniedError
@@ -73,22 +73,39 @@ async def _read_status(conn: AsyncConn, user_id: int) -> UserStatus:
     return UserStatus(is_active=row[0], role=Role(row[1]))
 
 
-async def _cached_status(state: AppState, user_id: int) -> UserStatus:
-    key = cache_key(state.settings.cache_prefix, "user_status", str(user_id))
-    raw = await state.cache.get(key)
-    if raw is not None:
-        return UserStatus.decode(raw)
+def status_key(state: AppState, user_id: int) -> str:
+    return cache_key(state.settings.cache_prefix, "user_status", str(user_id))
+
+
+async def _fresh_status(state: AppState, user_id: int) -> UserStatus:
+    """The account read from the database, then cached for USER_STATUS_TTL_S."""
     async with state.writer_pool.connection() as conn, conn.transaction():
         status = await _read_status(conn, user_id)
-    await state.cache.set(key, status.encode(), USER_STATUS_TTL_S)
+    await state.cache.set(status_key(state, user_id), status.encode(), USER_STATUS_TTL_S)
     return status
 
 
 async def reader_or_admin(
-    principal: Annotated[Principal, Depends(current_principal)], state: AppStateDep
+    token: Annotated[str | None, Depends(oauth2_scheme)], state: AppStateDep
 ) -> Principal:
-    """Any active account; an admin token whose account lost the role reads as a reader."""
-    status = await _cached_status(state, principal.user_id)
+    """Any active account; an admin token whose account lost the role reads as a reader.
+
+    The hot path of every data route: the revocation mark and the cached account status come
+    back in one cache round trip (MGET), and the database is read only when the status is not
+    cached.
+    """
+    if not token:
+        raise AuthenticationError("This route needs a bearer token.", hint=LOGIN_HINT)
+    principal = decode_token(state.settings, token)
+    revoked, raw_status = await state.cache.get_many(
+        revocation_key(state.settings, principal.jti), status_key(state, principal.user_id)
+    )
+    if revoked is not None:
+        raise AuthenticationError("The token has been revoked.", hint=LOGIN_HINT)
+    if raw_status is not None:
+        status = UserStatus.decode(raw_status)
+    else:
+        status = await _fresh_status(state, principal.user_id)
     if not status.is_active or status.role is None:
         raise AuthenticationError(DISABLED_MESSAGE, hint=LOGIN_HINT)
     if principal.role is Role.ADMIN and status.role is not Role.ADMIN:
@@ -141,4 +158,4 @@ ReaderOrAdmin = Annotated[Principal, Depends(reader_or_admin)]
 AdminOnly = Annotated[Principal, Depends(admin_only)]
 
 # What makes a route non-public; the route-table test looks for these in each dependency tree.
-PRINCIPAL_DEPENDENCIES = (current_principal,)
+PRINCIPAL_DEPENDENCIES = (current_principal, reader_or_admin)

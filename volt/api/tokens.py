@@ -113,7 +113,7 @@ def _non_empty(value: object) -> str:
     return value
 
 
-def _revocation_key(settings: Settings, jti: str) -> str:
+def revocation_key(settings: Settings, jti: str) -> str:
     return cache_key(settings.cache_prefix, "revoked", jti)
 
 
@@ -121,8 +121,8 @@ async def revoke(cache: Cache, settings: Settings, principal: Principal) -> None
     """Refuse this token from now on; the mark lives until the token would have expired anyway."""
     remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
     if remaining > 0:
-        await cache.set(_revocation_key(settings, principal.jti), b"1", math.ceil(remaining))
+        await cache.set(revocation_key(settings, principal.jti), b"1", math.ceil(remaining))
 
 
 async def is_revoked(cache: Cache, settings: Settings, jti: str) -> bool:
-    return await cache.get(_revocation_key(settings, jti)) is not None
+    return await cache.get(revocation_key(settings, jti)) is not None

@@ -19,6 +19,10 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of several keys in one round trip (Redis MGET), in the keys' order."""
+        ...
+
     async def set(self, key: str, value: bytes, ttl: float) -> None: ...
 
     async def add(self, key: str, value: bytes, ttl: float) -> bool:

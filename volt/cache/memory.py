@@ -44,6 +44,9 @@ class MemoryCache:
         entry = self._live(key)
         return None if entry is None else entry[0]
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         self._put(key, value, ttl)
 

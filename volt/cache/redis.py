@@ -71,6 +71,12 @@ class RedisCache:
         with unreachable_as_503():
             return _as_bytes(await self._redis.get(key))
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        if not keys:
+            return []  # MGET without keys is a syntax error in Redis
+        with unreachable_as_503():
+            return [_as_bytes(value) for value in await self._redis.mget(keys)]
+
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         with unreachable_as_503():
             await self._redis.set(key, value, px=_ms(ttl))
