@@ -62,6 +62,7 @@ def test_there_is_no_other_gold_like_table(owner_conn: Conn) -> None:
     ).fetchall()
     assert [r[0] for r in rows] == [
         "alembic_version",
+        "area_cuts",
         "areas",
         "audit_log",
         "ban_addresses",
@@ -75,7 +76,7 @@ def test_there_is_no_other_gold_like_table(owner_conn: Conn) -> None:
 
 
 @pytest.mark.parametrize(
-    "table", ["communes", "buildings", "areas", "dpe_vs_metered", "data_loads"]
+    "table", ["communes", "buildings", "areas", "dpe_vs_metered", "area_cuts", "data_loads"]
 )
 def test_reader_can_select_serving_tables(reader_conn: Conn, table: str) -> None:
     assert reader_conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
@@ -139,9 +140,9 @@ def test_only_one_load_can_be_current(owner_conn: Conn) -> None:
 
 
 def test_downgrade_to_0002_then_0001_and_back(empty_db_settings: Settings) -> None:
-    assert migrate.upgrade(empty_db_settings).revision == "0003"
+    assert migrate.upgrade(empty_db_settings).revision == "0004"
     assert migrate.downgrade(empty_db_settings, "0002") == "0002"
     with connect(empty_db_settings, DbRole.WRITER) as conn:  # 0002's internal tables are back
         assert conn.execute("SELECT count(*) FROM dpe, enedis_consumption").fetchone() == (0,)
     assert migrate.downgrade(empty_db_settings, "0001") == "0001"
-    assert migrate.upgrade(empty_db_settings).revision == "0003"
+    assert migrate.upgrade(empty_db_settings).revision == "0004"

@@ -20,6 +20,7 @@ from volt.errors import ConfigError
 
 TABLES = [
     "alembic_version",
+    "area_cuts",
     "areas",
     "audit_log",
     "ban_addresses",
@@ -53,9 +54,9 @@ def test_upgrade_is_idempotent(pg_settings: Settings):
         RoleChange(DbRole.WRITER, "volt_writer", created=False),
         RoleChange(DbRole.READER, "volt_reader", created=False),
     )
-    assert (report.schema, report.revision) == ("volt", "0003")
-    assert migrate.upgrade(pg_settings).revision == "0003"
-    assert migrate.current_revision(pg_settings) == "0003"
+    assert (report.schema, report.revision) == ("volt", "0004")
+    assert migrate.upgrade(pg_settings).revision == "0004"
+    assert migrate.current_revision(pg_settings) == "0004"
 
 
 def test_every_table_is_owned_by_the_owner_role(pg_settings: Settings):
@@ -69,6 +70,7 @@ def test_every_table_is_owned_by_the_owner_role(pg_settings: Settings):
 
 def test_reader_is_granted_select_on_serving_tables_only(pg_settings: Settings):
     assert admin_rows(pg_settings, GRANTS_SQL, "volt_reader", "volt") == [
+        ("area_cuts", "SELECT"),
         ("areas", "SELECT"),
         ("buildings", "SELECT"),
         ("communes", "SELECT"),
@@ -79,6 +81,7 @@ def test_reader_is_granted_select_on_serving_tables_only(pg_settings: Settings):
 
 def test_writer_grants(pg_settings: Settings):
     assert admin_rows(pg_settings, GRANTS_SQL, "volt_writer", "volt") == [
+        ("area_cuts", DML),
         ("areas", DML),
         ("audit_log", "INSERT,SELECT"),
         ("ban_addresses", DML),
@@ -106,11 +109,11 @@ def test_roles_are_plain_login_roles(pg_settings: Settings):
 
 def test_downgrade_to_base_then_upgrade(empty_db_settings: Settings):
     settings = empty_db_settings
-    assert migrate.upgrade(settings).revision == "0003"
+    assert migrate.upgrade(settings).revision == "0004"
     assert migrate.downgrade(settings, migrate.BASE) is None
     assert admin_rows(settings, OWNERS_SQL, "volt") == [("alembic_version", "volt_owner")]
     assert migrate.current_revision(settings) is None
-    assert migrate.upgrade(settings).revision == "0003"
+    assert migrate.upgrade(settings).revision == "0004"
     assert [row[0] for row in admin_rows(settings, OWNERS_SQL, "volt")] == TABLES
 
 
@@ -131,7 +134,8 @@ def test_configured_schema_and_role_names_are_used(empty_db_settings: Settings):
             'volt "reader"',
         ]
         assert admin_rows(settings, GRANTS_SQL, 'volt "reader"', "Energie Stats") == [
-            ("areas", "SELECT"),
+            ("area_cuts", "SELECT"),
+        ("areas", "SELECT"),
             ("buildings", "SELECT"),
             ("communes", "SELECT"),
             ("data_loads", "SELECT"),
