@@ -12,8 +12,8 @@ Three queries, the same data on both sides:
                                  Datasette /db/buildings.json?code_insee=C&annee=Y&_size=50
 plus the floor: a FastAPI route returning a fixed dict (same uvicorn, one worker).
 
-volt runs with one worker, the in-process cache and the rate limiter switched off
-(VOLT_RATE_LIMIT_ENABLED=false, which `prod` refuses): "cached" repeats one URL (answers come
+volt runs with one worker and the in-process cache (or --workers N sharing a Redis cache), the
+rate limiter switched off (VOLT_RATE_LIMIT_ENABLED=false, which `prod` refuses): "cached" repeats one URL (answers come
 from the response cache after the first); "uncached" makes every URL unique (a wrk Lua script
 adds a counter parameter, so every request misses the cache and queries PostgreSQL). Datasette
 (pinned, in a virtualenv of its own under OUT) serves a SQLite copy of the serving tables in
@@ -199,6 +199,13 @@ def main() -> None:
     parser.add_argument("--sample", type=Path, help="sample directory to load first")
     parser.add_argument("--duration", type=int, default=20, help="seconds per measurement")
     parser.add_argument("--out", type=Path, default=Path("bench-out/data-api"))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="volt workers (more than one shares a Redis cache: --redis-url)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -229,7 +236,14 @@ def main() -> None:
         "communes of a département": f"/communes.json?code_departement={q['departement']}&_size=50",
         "building search": f"/buildings.json?code_insee={q['commune']}&annee={q['year']}&_size=50",
     }
-    env = {"VOLT_RATE_LIMIT_ENABLED": "false", "VOLT_SECRET_KEY": secret, "VOLT_REDIS_URL": ""}
+    # One worker: the in-process cache. More: Redis, which the workers share (the memory cache
+    # refuses more than one worker).
+    redis_url = args.redis_url if args.workers > 1 else ""
+    env = {
+        "VOLT_RATE_LIMIT_ENABLED": "false",
+        "VOLT_SECRET_KEY": secret,
+        "VOLT_REDIS_URL": redis_url,
+    }
     results: list[tuple[str, str, Figures]] = []
     with floor_server(out) as floor:
         results.append(
@@ -242,7 +256,8 @@ def main() -> None:
         with datasette(out, db) as ds:
             for label, path in ds_paths.items():
                 results.append((label, "Datasette", measure(ds + path, {}, args.duration, False)))
-        with served(settings, env, 1, out / "volt.log") as base:
+        print(f"volt: {args.workers} worker(s), cache {'redis' if redis_url else 'memory'}")
+        with served(settings, env, args.workers, out / "volt.log") as base:
             for label, path in volt_paths.items():
                 results.append(
                     (label, "volt cached", measure(base + path, auth, args.duration, False))
