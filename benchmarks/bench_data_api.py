@@ -13,11 +13,12 @@ Three queries, the same data on both sides:
 plus the floor: a FastAPI route returning a fixed dict (same uvicorn, one worker).
 
 volt runs with one worker and the in-process cache (or --workers N sharing a Redis cache), the
-rate limiter switched off (VOLT_RATE_LIMIT_ENABLED=false, which `prod` refuses): "cached" repeats one URL (answers come
-from the response cache after the first); "uncached" makes every URL unique (a wrk Lua script
-adds a counter parameter, so every request misses the cache and queries PostgreSQL). Datasette
-(pinned, in a virtualenv of its own under OUT) serves a SQLite copy of the serving tables in
-immutable mode, with the indexes these queries need. 50 connections (wrk), --duration s each.
+rate limiter switched off (VOLT_RATE_LIMIT_ENABLED=false, which `prod` refuses). "cached"
+repeats one URL (answers come from the response cache after the first); "uncached" makes every
+URL unique (a wrk Lua script adds a counter parameter, so every request misses the cache and
+queries PostgreSQL). Datasette (pinned, in a virtualenv of its own under OUT) serves a SQLite
+copy of the serving tables in immutable mode, with the indexes these queries need. 50
+connections (wrk), --duration s each.
 Targets of issue [4/5]: ≥ 3× Datasette on every query; cached ≥ 50 % of the floor; p99 ≤ 50 ms
 cached and ≤ 100 ms uncached.
 """

@@ -65,8 +65,8 @@ def test_every_file_has_the_contract_columns_and_types(gold: tuple[GoldReport, P
         described = duckdb.sql(f"DESCRIBE SELECT * FROM '{gold_dir}/{table.name}.parquet'")
         assert [(r[0], r[1]) for r in described.fetchall()] == list(table.columns)
     assert report.tables == {
-        "communes": 2, "buildings": 5, "areas": 20, "dpe_vs_metered": 20, "dpe": 11,
-        "enedis_consumption": 7, "ban_addresses": 5,
+        "communes": 2, "buildings": 5, "areas": 20, "dpe_vs_metered": 20, "area_cuts": 105,
+        "dpe": 11, "enedis_consumption": 7, "ban_addresses": 5,
     }  # fmt: skip
 
 
@@ -252,8 +252,8 @@ def test_metrics_and_report(gold: tuple[GoldReport, Path]) -> None:
 def test_no_enedis_and_no_dpe_still_writes_every_table(tmp_path: Path) -> None:
     report, gold_dir = World(ban=[ban(B5, "Boulevard C", 7.5, 43.9)]).build(tmp_path)
     assert report.tables == {
-        "communes": 1, "buildings": 0, "areas": 0, "dpe_vs_metered": 0, "dpe": 0,
-        "enedis_consumption": 0, "ban_addresses": 0,
+        "communes": 1, "buildings": 0, "areas": 0, "dpe_vs_metered": 0, "area_cuts": 0,
+        "dpe": 0, "enedis_consumption": 0, "ban_addresses": 0,
     }  # fmt: skip
     assert (report.metrics["geocode_rate"], report.metrics["dpe_join_rate"]) == (None, None)
     for table in GOLD_TABLES:

@@ -40,6 +40,7 @@ GOLD = (
     "buildings",
     "areas",
     "dpe_vs_metered",
+    "area_cuts",
     "ban_addresses",
 )
 NICE = {"code_insee": "06088", "nom": "Nice", "code_departement": "06", "lon": 7.26, "lat": 43.7}
@@ -69,7 +70,7 @@ def load_dir(settings: Settings, tmp_path: Path) -> Loader:
 
 
 def checksums(settings: Settings, role: DbRole = DbRole.WRITER) -> dict[str, tuple[int, str]]:
-    tables = GOLD if role is DbRole.WRITER else GOLD[:4]  # the reader sees serving tables only
+    tables = GOLD if role is DbRole.WRITER else GOLD[:5]  # the reader sees serving tables only
     with connect(settings, role) as conn:
         return {t: _checksum(conn, t) for t in tables}
 
@@ -94,6 +95,7 @@ def test_load_then_reload_the_same_version_is_skipped(settings: Settings, load_d
             "buildings": 3,
             "areas": 2,
             "dpe_vs_metered": 1,
+            "area_cuts": 2,
             "ban_addresses": 3,
         },
     )
@@ -153,6 +155,20 @@ def test_values_survive_the_binary_copy(settings: Settings, load_dir: Loader) ->
         (0.30000000000000004, "", None, None, True),
         (None, 'Allée "des" Pins,\nbis', None, 1e-300, True),
     ]
+
+
+def test_area_cuts_are_published_to_the_reader(settings: Settings, load_dir: Loader) -> None:
+    load_dir(good_gold(), "v1", "run-1")
+    with connect(settings, DbRole.READER) as reader:
+        got = reader.execute(
+            "SELECT level, code, annee, dimension, value, n_dpe, n_label_d, n_label_a, n_ep, "
+            "ep_p05, ep_p50, ep_p95, n_ef FROM area_cuts ORDER BY level"
+        ).fetchall()
+    assert got == [
+        ("commune", "06029", 2022, "all", "all", 2, 1, None, 2, 121.5, None, 245.25, None),
+        ("france", "FR", 2022, "etiquette_dpe", "D", 1, 1, None, 0, None, None, None, None),
+    ]
+    assert "area_cuts_pkey" in _index_names(settings, "area_cuts")
 
 
 @pytest.mark.parametrize("streams", [1, 3])

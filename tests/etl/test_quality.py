@@ -111,6 +111,30 @@ def good_gold() -> dict[str, list[dict[str, Any]]]:
                 "ratio_median": 0.62,
             },
         ],
+        "area_cuts": [
+            {
+                "level": "commune",
+                "code": "06029",
+                "annee": 2022,
+                "dimension": "all",
+                "value": "all",
+                "n_dpe": 2,
+                "n_label_d": 1,
+                "n_ep": 2,
+                "ep_p05": 121.5,
+                "ep_p95": 245.25,
+            },
+            {
+                "level": "france",
+                "code": "FR",
+                "annee": 2022,
+                "dimension": "etiquette_dpe",
+                "value": "D",
+                "n_dpe": 1,
+                "n_label_d": 1,
+                "n_ep": 0,
+            },
+        ],
         "dpe": [
             {
                 "numero_dpe": "2306E0123456X",
@@ -203,6 +227,7 @@ def test_good_gold_passes_every_gate(tmp_path: Path) -> None:
         "buildings": 3,
         "areas": 2,
         "dpe_vs_metered": 1,
+        "area_cuts": 2,
         "dpe": 2,
         "enedis_consumption": 4,
         "ban_addresses": 3,
@@ -211,6 +236,8 @@ def test_good_gold_passes_every_gate(tmp_path: Path) -> None:
     assert report.partition_counts["communes"] == {"*|06": 1, "*|974": 1}
     assert report.partition_counts["ban_addresses"] == {"*|06": 2, "*|974": 1}
     assert report.partition_counts["areas"] == {"2022|06": 1, "2022|*": 1}
+    # Cuts carry no département: one national partition per year, as dpe_vs_metered.
+    assert report.partition_counts["area_cuts"] == {"2022|*": 2}
     assert report.render()[3] == (
         "PASS geocode_rate: 0.75 (threshold 0.7) 3 of 4 Enedis rows matched to a BAN address"
     )
@@ -298,6 +325,21 @@ def test_a_partition_that_vanished_is_a_full_drop(tmp_path: Path) -> None:
     previous = PreviousLoad("c" * 64, {"buildings": {"2021|06": 10, "2022|06": 2}})
     report = gates_of(write_gold(tmp_path, good_gold()), previous)
     assert _gate(report, "partition_drop")[:2] == (False, 1.0)
+
+
+def test_area_cuts_are_compared_per_year(tmp_path: Path) -> None:
+    # A load from before area_cuts existed has no partition of it: nothing to compare.
+    before_cuts = PreviousLoad("e" * 64, {"areas": {"2022|06": 1, "2022|*": 1}})
+    assert _gate(
+        gates_of(write_gold(tmp_path / "first", good_gold()), before_cuts), "partition_drop"
+    )[0]
+    previous = PreviousLoad("f" * 64, {"area_cuts": {"2022|*": 4}})
+    report = gates_of(write_gold(tmp_path / "half", good_gold()), previous)  # 2 cuts left of 4
+    assert _gate(report, "partition_drop") == (
+        False,
+        0.5,
+        "dropped vs ffffffffffff: area_cuts[2022|*] -50%",
+    )
 
 
 def test_a_20_percent_drop_is_allowed(tmp_path: Path) -> None:

@@ -166,6 +166,29 @@ DPE_VS_METERED = GoldTable(
     serving=True,
 )
 
+# Per area (commune and up), year, DPE dimension and value: counts, label mixes and the
+# vigintiles of the conventional consumption per m² (volt.domain.cuts says what a cut is).
+AREA_CUTS = GoldTable(
+    "area_cuts",
+    ("level", "code", "annee", "dimension", "value"),
+    (
+        ("level", "VARCHAR"),
+        ("code", "VARCHAR"),
+        ("annee", "INTEGER"),
+        ("dimension", "VARCHAR"),
+        ("value", "VARCHAR"),
+        ("n_dpe", "INTEGER"),  # DPE of the cut (building-wide DPE included)
+        *_labels("n_label"),
+        *_labels("n_ges"),
+        *_labels("n_label_recomputed"),
+        ("n_ep", "INTEGER"),  # DPE of the cut with a primary energy per m²
+        *[(f"ep_p{p:02d}", "DOUBLE") for p in range(5, 100, 5)],
+        ("n_ef", "INTEGER"),  # … with a final energy per m²
+        *[(f"ef_p{p:02d}", "DOUBLE") for p in range(5, 100, 5)],
+    ),
+    serving=True,
+)
+
 DPE = GoldTable(
     "dpe",
     ("numero_dpe",),
@@ -249,5 +272,5 @@ ADDRESSES = GoldTable(
     serving=False,
 )
 
-GOLD_TABLES = (COMMUNES, BUILDINGS, AREAS, DPE_VS_METERED, DPE, ENEDIS, ADDRESSES)
+GOLD_TABLES = (COMMUNES, BUILDINGS, AREAS, DPE_VS_METERED, AREA_CUTS, DPE, ENEDIS, ADDRESSES)
 PUBLISHED_TABLES = tuple(t for t in GOLD_TABLES if t.in_postgres)

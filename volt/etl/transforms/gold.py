@@ -1,4 +1,4 @@
-"""Silver → gold: buildings, areas, metered-vs-DPE tests and the tables the load copies."""
+"""Silver → gold: buildings, areas, area cuts, metered-vs-DPE tests, the tables the load copies."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import duckdb
 from volt.errors import VoltError
 from volt.etl.gold_schema import GOLD_TABLES, GoldTable
 from volt.etl.reports import StageReport
+from volt.etl.transforms.cut_values import create_cut_macros
 from volt.etl.transforms.duck import ident, literal, sql_text
 from volt.etl.transforms.gold_stats import register_tests
 
@@ -27,11 +28,14 @@ GOLD_SQL = (
     "gold_buildings.sql",
     "gold_communes.sql",
     "gold_areas.sql",
+    "gold_cuts.sql",
     "gold_dpe_vs_metered.sql",
 )
 WORK_TABLES = (
-    "gold_dpe_in", "g_dpe", "g_metered", "g_ban", "g_dpe_bld", "g_buildings", "g_communes",
-    "g_area_bld", "g_area_dpe_values", "g_area_dpe", "g_areas", "g_vs_buildings", "g_vs_cells",
+    "gold_dpe_in", "g_cut_wordings", "g_dpe", "g_metered", "g_ban", "g_dpe_bld", "g_buildings",
+    "g_communes", "g_area_bld", "g_area_dpe_values", "g_area_dpe", "g_areas", "g_cut_places",
+    "g_cut_values", "g_cut_counts", "g_cut_q", "g_cut_codes", "g_area_cuts", "g_vs_buildings",
+    "g_vs_cells",
 )  # fmt: skip
 
 
@@ -91,6 +95,7 @@ def build_gold(
     started = time.perf_counter()
     gold_dir.mkdir(parents=True, exist_ok=True)
     _input_views(con, enedis_geocoded, dpe_view, ban_parquet)
+    create_cut_macros(con)
     try:
         for name in GOLD_SQL:
             with _timed(name):

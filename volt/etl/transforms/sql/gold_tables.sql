@@ -38,6 +38,58 @@ FROM g_vs_cells AS c
 LEFT JOIN g_vs_wilcoxon AS w USING (cell_id)
 LEFT JOIN g_vs_trend AS t USING (area_id);
 
+-- The vigintile lists unpacked: element i is the (5·i)th percentile (cut_vigintiles()).
+CREATE OR REPLACE TEMP VIEW gold_out_area_cuts AS
+SELECT
+    c.level,
+    c.code,
+    c.annee,
+    c.dimension,
+    c.value,
+    c.n_dpe::INTEGER AS n_dpe,
+    COLUMNS('^n_(label|ges|label_recomputed)_[a-g]$')::INTEGER,
+    c.n_ep::INTEGER AS n_ep,
+    c.ep_q[1] AS ep_p05,
+    c.ep_q[2] AS ep_p10,
+    c.ep_q[3] AS ep_p15,
+    c.ep_q[4] AS ep_p20,
+    c.ep_q[5] AS ep_p25,
+    c.ep_q[6] AS ep_p30,
+    c.ep_q[7] AS ep_p35,
+    c.ep_q[8] AS ep_p40,
+    c.ep_q[9] AS ep_p45,
+    c.ep_q[10] AS ep_p50,
+    c.ep_q[11] AS ep_p55,
+    c.ep_q[12] AS ep_p60,
+    c.ep_q[13] AS ep_p65,
+    c.ep_q[14] AS ep_p70,
+    c.ep_q[15] AS ep_p75,
+    c.ep_q[16] AS ep_p80,
+    c.ep_q[17] AS ep_p85,
+    c.ep_q[18] AS ep_p90,
+    c.ep_q[19] AS ep_p95,
+    c.n_ef::INTEGER AS n_ef,
+    c.ef_q[1] AS ef_p05,
+    c.ef_q[2] AS ef_p10,
+    c.ef_q[3] AS ef_p15,
+    c.ef_q[4] AS ef_p20,
+    c.ef_q[5] AS ef_p25,
+    c.ef_q[6] AS ef_p30,
+    c.ef_q[7] AS ef_p35,
+    c.ef_q[8] AS ef_p40,
+    c.ef_q[9] AS ef_p45,
+    c.ef_q[10] AS ef_p50,
+    c.ef_q[11] AS ef_p55,
+    c.ef_q[12] AS ef_p60,
+    c.ef_q[13] AS ef_p65,
+    c.ef_q[14] AS ef_p70,
+    c.ef_q[15] AS ef_p75,
+    c.ef_q[16] AS ef_p80,
+    c.ef_q[17] AS ef_p85,
+    c.ef_q[18] AS ef_p90,
+    c.ef_q[19] AS ef_p95
+FROM g_area_cuts AS c;
+
 CREATE OR REPLACE TEMP VIEW gold_out_dpe AS
 SELECT
     numero_dpe,
