@@ -3,8 +3,10 @@ data_version, CSV/Parquet exports — through a test-only route on the real app.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from volt.config import Settings, load_settings
 from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.domain.roles import Role
+from volt.errors import NotFoundError
 
 MANIFEST = {
     "entries": [
@@ -202,3 +205,49 @@ def test_cached_answers_and_304s_take_no_database_connection(
     etag = {"If-None-Match": first.headers["etag"]}
     assert client.get("/v1/glue?lazy=1", headers=auth | etag).status_code == 304
     assert pool.get_stats()["requests_num"] == before
+
+
+@pytest.fixture
+def slow_world(glue_settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], list[str]]]:
+    """A route whose queries take 0.3 s (and fail for `?missing=1`): concurrent misses."""
+    runs: list[str] = []
+    router = APIRouter()
+
+    @router.get("/slow")
+    async def slow(
+        request: Request, principal: ReaderOrAdmin, state: AppStateDep, load: CurrentLoadDep
+    ) -> Response:
+        async def produce() -> Row:
+            runs.append(request.url.query)
+            await asyncio.sleep(0.3)
+            if "missing" in request.query_params:
+                raise NotFoundError("No such thing.")
+            return Row(data_version=load.data_version, sources=load.sources, items=[])
+
+        return await serve_data(request, state, load, produce, name="slow")
+
+    app = create_app(glue_settings)
+    app.include_router(v1_router(router))
+    with connect(glue_settings, DbRole.WRITER) as conn:
+        user = users.add_user(conn, glue_settings, f"slow-{id(router)}@example.org")
+    token = issue_token(glue_settings, user.id, Role.READER).access_token
+    with connect(glue_settings, DbRole.OWNER) as conn:
+        conn.execute("DELETE FROM data_loads")
+    publish(glue_settings, "v1")
+    with TestClient(app, client=(CLIENT_IP, 50000)) as client:
+        yield client, {"Authorization": f"Bearer {token}"}, runs
+
+
+@pytest.mark.parametrize(("query", "status"), [("x=1", 200), ("missing=1", 404)])
+def test_concurrent_identical_misses_run_the_queries_once(
+    slow_world: tuple[TestClient, dict[str, str], list[str]], query: str, status: int
+) -> None:
+    client, auth, runs = slow_world
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: client.get(f"/v1/slow?{query}", headers=auth), range(6)))
+    assert [a.status_code for a in answers] == [status] * 6
+    assert len({a.content for a in answers}) == 1
+    assert runs == [query]
+    if status == 404:  # an error is not cached: the next request asks again
+        assert client.get(f"/v1/slow?{query}", headers=auth).status_code == 404
+        assert runs == [query, query]

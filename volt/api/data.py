@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -161,9 +162,42 @@ async def serve_data(
     key = response_key(state.settings.cache_prefix, etag)
     body = await _cache_get(state, key)
     if body is None:
+        body = await _produce_once(state, key, produce)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def _produce_once(state: AppState, key: str, produce: Producer) -> bytes:
+    """The JSON body, produced once per process however many requests ask for it meanwhile.
+
+    When a cached answer expires or a load is new, the first burst of identical requests would
+    each run the same queries and suppression; they wait for the first one instead (its error,
+    a 404 say, is theirs too). If that request is cancelled, a waiter produces the body itself.
+    """
+    inflight: dict[str, asyncio.Future[bytes]] = state.memo.setdefault("inflight", {})
+    pending = inflight.get(key)
+    if pending is not None:
+        try:
+            return await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            if not pending.cancelled():
+                raise  # this request was cancelled, not the one producing
+    future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    inflight[key] = future
+    try:
         body = (await produce()).model_dump_json().encode()
         await _cache_set(state, key, body)
-    return Response(body, media_type="application/json", headers=headers)
+    except Exception as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: no "never retrieved" warning when no one waits
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        if inflight.get(key) is future:
+            del inflight[key]
+    future.set_result(body)
+    return body
 
 
 async def _cache_get(state: Any, key: str) -> bytes | None:
