@@ -53,6 +53,7 @@ def test_the_registry_with_the_configured_thresholds(
         "levels": levels,
         "gates": [],
         "default": False,
+        "filterable": False,
     }
     assert by_slug["metered_kwh_m2_median"] == {
         "slug": "metered_kwh_m2_median",
@@ -68,6 +69,7 @@ def test_the_registry_with_the_configured_thresholds(
             {"count": "n_dpe_dwelling", "unit": "dpe", "minimum": 7},
         ],
         "default": True,
+        "filterable": False,
     }
     assert body["suppression"] == {
         "min_dwellings": 12,

@@ -55,6 +55,8 @@ OPERATIONS = [
     ("GET", "/v1/metrics"),
     ("GET", "/v1/places/search"),
     ("GET", "/v1/stats/{level}"),
+    ("GET", "/v1/stats/{level}/{code}/breakdown"),
+    ("GET", "/v1/stats/{level}/{code}/distribution"),
     ("GET", "/v1/stats/{level}/{code}/dpe-vs-metered"),
     ("GET", "/v1/stats/{level}/{code}/labels"),
     ("POST", "/v1/auth/code"),
@@ -72,14 +74,23 @@ WITH_INPUT = [
     ("GET", "/v1/map/buildings.geojson"),
     ("GET", "/v1/places/search"),
     ("GET", "/v1/stats/{level}"),
+    ("GET", "/v1/stats/{level}/{code}/breakdown"),
+    ("GET", "/v1/stats/{level}/{code}/distribution"),
     ("GET", "/v1/stats/{level}/{code}/dpe-vs-metered"),
     ("GET", "/v1/stats/{level}/{code}/labels"),
     ("POST", "/v1/auth/code"),
     ("POST", "/v1/auth/token"),
 ]
 # Rules OpenAPI cannot state, answered 422 for input the schema allows: /v1/buildings needs
-# exactly one of `commune` and `street`; the areas layer refuses a `parent` at level=france.
-CROSS_FIELD_RULES = {("GET", "/v1/buildings"), ("GET", "/v1/map/areas.geojson")}
+# exactly one of `commune` and `street`; the areas layer refuses a `parent` at level=france;
+# the statistics take one DPE filter at a time, from the commune up, with the metrics a cut
+# holds, and breakdowns exist from the commune up.
+CROSS_FIELD_RULES = {
+    ("GET", "/v1/buildings"),
+    ("GET", "/v1/map/areas.geojson"),
+    ("GET", "/v1/stats/{level}"),
+    ("GET", "/v1/stats/{level}/{code}/breakdown"),
+}
 CASES = [(*op, GenerationMode.POSITIVE) for op in OPERATIONS] + [
     (*op, GenerationMode.NEGATIVE) for op in WITH_INPUT
 ]

@@ -146,6 +146,13 @@ def parameter_values(settings: Settings) -> dict[str, list[str]]:
         "level": ["commune", "street", "departement"],
         "code": [commune],
         "parent": [departement],
+        # DPE cuts: the breakdown needs a dimension; the statistics take one filter at a time.
+        "dimension": ["type_batiment"],
+        "by": ["etiquette_dpe"],
+        "type_batiment": ["appartement"],
+        "periode_construction": ["avant_1948"],
+        "energie_chauffage": ["electricite"],
+        "metric": ["dpe_ep_kwh_m2"],
     }
 
 

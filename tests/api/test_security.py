@@ -189,7 +189,9 @@ def _forgeries(token: str, settings: Settings) -> dict[str, str]:
         ),
         "other algorithm, right key": jwt.encode(payload, key, algorithm="HS512"),
         "edited role": f"{header_b64}.{_b64(payload | {'role': 'admin'})}.{signature}",
-        "edited sub": f"{header_b64}.{_b64(payload | {'sub': '1'})}.{signature}",
+        # Another user's id (never the token's own: that would be the same payload).
+        "edited sub": f"{header_b64}.{_b64(payload | {'sub': str(int(payload['sub']) + 1)})}."
+        f"{signature}",
         "wrong audience": jwt.encode(payload | {"aud": "other-api"}, key, algorithm="HS256"),
         "wrong issuer": jwt.encode(payload | {"iss": "evil"}, key, algorithm="HS256"),
         "unknown role": jwt.encode(payload | {"role": "root"}, key, algorithm="HS256"),

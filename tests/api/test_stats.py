@@ -281,6 +281,7 @@ def commune(code: str, name: str, counts: tuple[int, ...], **metrics: Any) -> di
         "parent_code": EPCI,
         "code_departement": "06",
         "counts": dict(zip(COUNT_NAMES, counts, strict=True)),
+        "cut": None,
         "metrics": metrics,
     }
 
@@ -292,7 +293,7 @@ OF_06 = f"/v1/stats/commune?parent=06&parent_level=departement&metrics={LIST_MET
 
 def page(items: list[dict[str, Any]], metrics: list[str], **extra: Any) -> dict[str, Any]:
     body = {"data_version": VERSION, "sources": SOURCES, "level": "commune", "year": 2023}
-    return body | {"metrics": metrics, "items": items, "next": None} | extra
+    return body | {"filter": None, "metrics": metrics, "items": items, "next": None} | extra
 
 
 # --- GET /v1/stats/{level} -------------------------------------------------------------------
@@ -394,6 +395,7 @@ def test_default_metrics_of_one_area(client: TestClient, auth: dict[str, str]) -
         "sources": SOURCES,
         "level": "departement",
         "year": 2023,
+        "filter": None,
         "metrics": [
             "dpe_ep_kwh_m2_median",
             "dpe_ef_kwh_m2_median",
@@ -410,6 +412,7 @@ def test_default_metrics_of_one_area(client: TestClient, auth: dict[str, str]) -
                 "parent_code": "93",
                 "code_departement": "06",
                 "counts": dict(zip(COUNT_NAMES, TOP, strict=True)),
+                "cut": None,
                 "metrics": {
                     "dpe_ep_kwh_m2_median": cell(230.0),
                     "dpe_ef_kwh_m2_median": cell(150.0),
@@ -459,6 +462,7 @@ def test_the_list_exports_as_csv(client: TestClient, auth: dict[str, str]) -> No
         "parent_code",
         "code_departement",
         *(f"counts.{name}" for name in COUNT_NAMES),
+        "cut",
         "metrics.n_dwellings.value",
         "metrics.n_dwellings.suppressed",
         "metrics.n_dwellings.reason",
@@ -467,9 +471,9 @@ def test_the_list_exports_as_csv(client: TestClient, auth: dict[str, str]) -> No
         "metrics.metered_kwh_per_dwelling_mean.reason",
     ]
     assert response.text.splitlines()[1:] == [
-        f"commune,06001,Aiglun,2023,epci,{EPCI},06,1,8,3,3,0,0,0,8,False,,,True,below_min_dwellings",
-        f"commune,06002,Amirat,2023,epci,{EPCI},06,2,30,12,11,1,12,4,30,False,,,True,complementary",
-        f"commune,06003,Andon,2023,epci,{EPCI},06,9,200,60,56,4,90,25,200,False,,3450.0,False,",
+        f"commune,06001,Aiglun,2023,epci,{EPCI},06,1,8,3,3,0,0,0,,8,False,,,True,below_min_dwellings",
+        f"commune,06002,Amirat,2023,epci,{EPCI},06,2,30,12,11,1,12,4,,30,False,,,True,complementary",
+        f"commune,06003,Andon,2023,epci,{EPCI},06,9,200,60,56,4,90,25,,200,False,,3450.0,False,",
     ]
 
 
@@ -537,6 +541,7 @@ def test_every_stats_route_needs_a_token(client: TestClient) -> None:
     for path in (
         "/v1/stats/commune",
         "/v1/stats/commune/06003/labels",
+        "/v1/stats/commune/06003/breakdown?dimension=type_batiment",
         "/v1/stats/commune/06003/dpe-vs-metered",
         "/v1/metrics",
     ):

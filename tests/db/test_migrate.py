@@ -135,7 +135,7 @@ def test_configured_schema_and_role_names_are_used(empty_db_settings: Settings):
         ]
         assert admin_rows(settings, GRANTS_SQL, 'volt "reader"', "Energie Stats") == [
             ("area_cuts", "SELECT"),
-        ("areas", "SELECT"),
+            ("areas", "SELECT"),
             ("buildings", "SELECT"),
             ("communes", "SELECT"),
             ("data_loads", "SELECT"),

@@ -10,7 +10,9 @@ import pytest
 from volt.domain.metrics import (
     BY_SLUG,
     COUNT_COLUMNS,
+    DEFAULT_CUT_METRICS,
     DEFAULT_METRICS,
+    FILTERABLE_METRICS,
     METRICS,
     METRICS_PATTERN,
     AreaLevel,
@@ -19,7 +21,7 @@ from volt.domain.metrics import (
 )
 from volt.domain.privacy import Unit
 from volt.errors import UsageError
-from volt.etl.gold_schema import AREAS
+from volt.etl.gold_schema import AREA_CUTS, AREAS
 
 AREA_TYPES = dict(AREAS.columns)
 # Keys, names and the suppression helper are not figures; label counts have their own route.
@@ -118,3 +120,44 @@ def test_the_documented_pattern_is_what_the_parser_accepts() -> None:
         assert not pattern.match(raw)
         with pytest.raises(UsageError):
             parse_metrics(raw, AreaLevel.FRANCE)
+
+
+def test_under_a_dpe_filter_only_the_quantiles_a_cut_holds_exist() -> None:
+    cut_columns = dict(AREA_CUTS.columns)
+    cuts = {m.slug: m.cut for m in METRICS if m.cut is not None}
+    figures = {slug: (cut.column, cut.gate.column) for slug, cut in cuts.items()}
+    assert figures == {
+        "dpe_ef_kwh_m2_median": ("ef_p50", "n_ef"),
+        "dpe_ef_kwh_m2_p10": ("ef_p10", "n_ef"),
+        "dpe_ef_kwh_m2_p90": ("ef_p90", "n_ef"),
+        "dpe_ep_kwh_m2_median": ("ep_p50", "n_ep"),
+        "dpe_ep_kwh_m2_p10": ("ep_p10", "n_ep"),
+        "dpe_ep_kwh_m2_p90": ("ep_p90", "n_ep"),
+    }
+    assert tuple(figures) == FILTERABLE_METRICS
+    for column, gate in figures.values():  # real columns of the cuts, gated by a real count
+        assert (cut_columns[column], cut_columns[gate]) == ("DOUBLE", "INTEGER")
+    assert all(cut.gate.unit is Unit.DPE for cut in cuts.values())
+    assert all(BY_SLUG[m].kind is Kind.QUANTILE for m in figures)  # no complementary needed
+
+
+def test_metrics_under_a_filter() -> None:
+    chosen = parse_metrics(None, AreaLevel.COMMUNE, cut=True)
+    assert (
+        [m.slug for m in chosen]
+        == list(DEFAULT_CUT_METRICS)
+        == [
+            "dpe_ep_kwh_m2_median",
+            "dpe_ef_kwh_m2_median",
+        ]
+    )
+    asked = parse_metrics("dpe_ef_kwh_m2_p10,dpe_ep_kwh_m2_p90", AreaLevel.FRANCE, cut=True)
+    assert [m.slug for m in asked] == ["dpe_ef_kwh_m2_p10", "dpe_ep_kwh_m2_p90"]
+    with pytest.raises(UsageError) as refused:
+        parse_metrics("dpe_ep_kwh_m2_mean,dpe_ef_kwh_m2_median,n_dpe", AreaLevel.COMMUNE, cut=True)
+    assert refused.value.message == "Not available under a DPE filter: dpe_ep_kwh_m2_mean, n_dpe."
+    assert refused.value.hint == (
+        "Under a filter: dpe_ef_kwh_m2_median, dpe_ef_kwh_m2_p10, dpe_ef_kwh_m2_p90, "
+        "dpe_ep_kwh_m2_median, dpe_ep_kwh_m2_p10, dpe_ep_kwh_m2_p90 (GET /v1/metrics: "
+        "`filterable`)."
+    )

@@ -4,6 +4,10 @@ One table says, per metric, what it is (slug, label, unit, description), which `
 reads, at which levels it exists and which counts gate it (DESIGN §3). Validation of `metrics=`,
 the SQL (volt/stats/queries.py builds it from the column names, code constants here, never client
 text), suppression and `GET /v1/metrics` all read it.
+
+A metric that also exists under a DPE filter (a cut of `area_cuts`, volt.domain.cuts) says which
+column of the cut it reads there and which count of the cut gates it (`cut`). Cuts hold counts,
+label mixes and vigintiles, so only the DPE quantiles have one.
 """
 
 from __future__ import annotations
@@ -48,6 +52,15 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class CutFigure:
+    """A metric under a DPE filter: the `area_cuts` column it reads and the cut's count gating
+    it (the cut's DPE with that energy figure)."""
+
+    column: str
+    gate: Gate
+
+
+@dataclass(frozen=True)
 class Metric:
     slug: str
     label: str
@@ -59,6 +72,7 @@ class Metric:
     gates: tuple[Gate, ...] = ()
     levels: tuple[AreaLevel, ...] = ALL_LEVELS
     decimals: int | None = None  # rounding of published values (None: as stored)
+    cut: CutFigure | None = None  # the metric under a DPE filter, when it exists there
 
     @property
     def additive(self) -> bool:
@@ -101,6 +115,8 @@ _ENERGY_TEXT = {
     "ep": ("primary energy", "conventional five-use primary energy (kWhEP/m²/yr, the label's)"),
 }
 _ELEC_TEXT = " Electrically heated buildings only."
+# The quantiles a cut's vigintiles hold (volt.domain.cuts.VIGINTILES): median, p10, p90.
+_CUT_PERCENT = {"median": 50, "p10": 10, "p90": 90}
 
 
 def _count(column: str, label: str, unit: str, description: str) -> Metric:
@@ -118,8 +134,22 @@ def _dpe_stats(prefix: str, gate: Gate) -> list[Metric]:
             if prefix:
                 description += _ELEC_TEXT
                 label += " (electric heating)"
+            cut = None
+            if not prefix and stat in _CUT_PERCENT:
+                percent = _CUT_PERCENT[stat]
+                cut = CutFigure(f"{energy}_p{percent:02d}", Gate(f"n_{energy}", Unit.DPE))
             metrics.append(
-                Metric(column, label, KWH_M2, description, kind, column, gates=(gate,), decimals=1)
+                Metric(
+                    column,
+                    label,
+                    KWH_M2,
+                    description,
+                    kind,
+                    column,
+                    gates=(gate,),
+                    decimals=1,
+                    cut=cut,
+                )
             )
     return metrics
 
@@ -195,18 +225,25 @@ DEFAULT_METRICS = (
 )
 
 
+# Under a DPE filter: the metrics a cut holds, and those shown when `metrics=` is not given.
+FILTERABLE_METRICS = tuple(metric.slug for metric in METRICS if metric.cut is not None)
+DEFAULT_CUT_METRICS = ("dpe_ep_kwh_m2_median", "dpe_ef_kwh_m2_median")
+
 _SLUGS = "|".join(metric.slug for metric in METRICS)
 # What `metrics=` accepts, as a regular expression (for the OpenAPI document).
 METRICS_PATTERN = rf"^(({_SLUGS})(,({_SLUGS}))*)?$"
 
 
-def parse_metrics(raw: str | None, level: AreaLevel) -> tuple[Metric, ...]:
+def parse_metrics(raw: str | None, level: AreaLevel, *, cut: bool = False) -> tuple[Metric, ...]:
     """The metrics a comma-separated `metrics=` names, in its order (defaults when empty);
     a slug named twice is kept once. Strict: `METRICS_PATTERN` is what the API documents.
+    `cut`: under a DPE filter, where only the FILTERABLE_METRICS exist.
 
-    Raises UsageError naming every unknown slug, or the metrics that do not exist at `level`.
+    Raises UsageError naming every unknown slug, or the metrics that do not exist at `level`
+    or under a filter.
     """
-    slugs = list(dict.fromkeys(raw.split(","))) if raw else list(DEFAULT_METRICS)
+    defaults = DEFAULT_CUT_METRICS if cut else DEFAULT_METRICS
+    slugs = list(dict.fromkeys(raw.split(","))) if raw else list(defaults)
     unknown = [s for s in slugs if s not in BY_SLUG]
     if unknown:
         raise UsageError(
@@ -218,5 +255,12 @@ def parse_metrics(raw: str | None, level: AreaLevel) -> tuple[Metric, ...]:
         raise UsageError(
             f"Not published at level {level.value}: {', '.join(absent)}.",
             hint="GET /v1/metrics lists the levels of each metric.",
+        )
+    missing = [s for s in slugs if cut and BY_SLUG[s].cut is None]
+    if missing:
+        raise UsageError(
+            f"Not available under a DPE filter: {', '.join(missing)}.",
+            hint=f"Under a filter: {', '.join(FILTERABLE_METRICS)} "
+            "(GET /v1/metrics: `filterable`).",
         )
     return tuple(BY_SLUG[s] for s in slugs)

@@ -15,6 +15,13 @@ communes of a département and the département — or to a total that is itself
   one down even when each group alone looks safe — and the smallest cell that breaks such a
   chain is hidden, until none is.
 
+Problems can also name cells *decided* elsewhere (a breakdown names the label counts the labels
+route hides or shows): they take part in the groups and the audit as they are, and are never
+picked. Large problems over a hierarchy of areas give each cell a *path* (volt.domain.audit): the
+audit is then solved node by node, and the cells that break chains are picked in rounds — one
+per exposed cell whose groups got none yet, without trial audits — so that a département of
+communes with their breakdown tables is audited a few times, not once per complementary cell.
+
 Empty cells (mass 0) hold no one: they are published and never used as a complement — except
 in a group whose published total is itself under k (an area with 3 DPE), where every cell is
 hidden, else the empty ones would say where the 3 DPE are. The decisions depend only on masses
@@ -24,20 +31,14 @@ and keys (never on the values), so the same data always gets the same pattern.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
+from volt.domain.audit import Path, determined_by_blocks, determined_over_tree
 
 Key = tuple[str, ...]  # e.g. ("commune", "06029", "label_d"): sortable, so decisions are stable
 Masses = tuple[int, ...]  # one per threshold of the problem
 
-# Eigenvalues of AAᵀ under this (relative) are zero: the equations have coefficients ±1, so
-# their non-zero eigenvalues stay far above it.
-_RANK_TOLERANCE = 1e-9
-# An unknown is determined when its projection on the row space has norm² 1. Rounding errors
-# are ~1e-12 here; erring towards "determined" only hides one cell more.
-_PROJECTION_TOLERANCE = 1e-6
 # Cells tried (smallest first) to free a determined one, each an audit of the system: past a
 # few, the smallest is hidden anyway and the audit runs again.
 _TRIALS = 8
@@ -108,29 +109,69 @@ def protect(
     minimums: Masses,
     units: Sequence[Unit],
     groups: Iterable[Group],
+    *,
+    decided: Mapping[Key, Reason | None] | None = None,
+    paths: Mapping[Key, Path] | None = None,
 ) -> dict[Key, Reason]:
     """The hidden cells and why: primary, then complementary until no group and no chain of
     groups lets a hidden cell (or a hidden total) be recovered.
 
     `masses` holds every cell of the problem; group members must be among them. Totals named by
     `hidden_total` are unknowns from elsewhere (already decided), not cells of this problem.
+    `decided` cells (in `masses` too) are hidden (a reason) or published (None) elsewhere: kept
+    so, never picked, and left out of the answer. `paths` (every cell and hidden total) selects
+    the audit by parts and the picking by rounds, for large problems over areas.
     """
-    problem = _Problem(masses, minimums, tuple(sorted(groups, key=_group_order)))
-    hidden = _primary(problem, units)
+    fixed = dict(decided or {})
+    problem = _Problem(masses, minimums, tuple(sorted(groups, key=_group_order)), fixed)
+    hidden = _primary(problem, units, {k: r for k, r in fixed.items() if r is not None})
     while True:
         problem.complete(hidden)
-        exposed = problem.determined(hidden)
-        pick = next(filter(None, (problem.breaker(u, hidden) for u in exposed)), None)
-        if pick is None:  # last resort: an empty cell, hidden, is no longer known to be empty
-            pick = next(filter(None, (problem.empty_breaker(u, hidden) for u in exposed)), None)
-        if pick is None:
-            return hidden
-        hidden[pick] = Reason.COMPLEMENTARY
+        exposed = problem.determined(hidden, paths)
+        picks = (
+            _round(problem, exposed, hidden)
+            if paths is not None
+            else _one(problem, exposed, hidden)
+        )
+        if not picks:
+            return {k: r for k, r in hidden.items() if k not in fixed}
+        hidden.update(dict.fromkeys(picks, Reason.COMPLEMENTARY))
 
 
-def _primary(problem: _Problem, units: Sequence[Unit]) -> dict[Key, Reason]:
-    hidden: dict[Key, Reason] = {}
+def _one(problem: _Problem, exposed: list[Key], hidden: dict[Key, Reason]) -> list[Key]:
+    """The cell that frees the first exposed cell it can (trial audits decide)."""
+    pick = next(filter(None, (problem.breaker(u, hidden) for u in exposed)), None)
+    if pick is None:  # last resort: an empty cell, hidden, is no longer known to be empty
+        pick = next(filter(None, (problem.empty_breaker(u, hidden) for u in exposed)), None)
+    return [] if pick is None else [pick]
+
+
+def _round(problem: _Problem, exposed: list[Key], hidden: dict[Key, Reason]) -> list[Key]:
+    """One cell per exposed cell whose groups got none yet this round (`round_breaker`); empty
+    cells only when no exposed cell has a cell with data to pick."""
+    for empty in (False, True):
+        picks: list[Key] = []
+        served: set[int] = set()
+        for unknown in exposed:
+            groups = problem.index.get(unknown, [])
+            if served.intersection(groups):
+                continue
+            pick = problem.round_breaker(unknown, hidden, empty=empty)
+            if pick is not None and pick not in picks:
+                picks.append(pick)
+                served.update(groups)
+        if picks:
+            return picks
+    return []
+
+
+def _primary(
+    problem: _Problem, units: Sequence[Unit], decided: Mapping[Key, Reason]
+) -> dict[Key, Reason]:
+    hidden: dict[Key, Reason] = dict(decided)
     for key in sorted(problem.masses):
+        if key in problem.decided:
+            continue
         reason = primary_reason(problem.masses[key], problem.minimums, units)
         if reason is not None:
             hidden[key] = reason
@@ -140,7 +181,8 @@ def _primary(problem: _Problem, units: Sequence[Unit]) -> dict[Key, Reason]:
         reason = primary_reason(problem.total(group), problem.minimums, units)
         if group.hidden_total is None and reason is not None:
             for member in group.members:
-                hidden.setdefault(member, reason)
+                if member not in problem.decided:
+                    hidden.setdefault(member, reason)
     return hidden
 
 
@@ -153,6 +195,20 @@ class _Problem:
     masses: Mapping[Key, Masses]
     minimums: Masses
     groups: tuple[Group, ...]
+    decided: Mapping[Key, Reason | None]
+    index: dict[Key, list[int]] = field(init=False)  # cell or hidden total → its groups
+    zeros: frozenset[Key] = field(init=False)  # members of groups whose published total is 0
+
+    def __post_init__(self) -> None:
+        index: dict[Key, list[int]] = {}
+        zeros: set[Key] = set()
+        for position, group in enumerate(self.groups):
+            for key in {*group.members, *filter(None, [group.hidden_total])}:
+                index.setdefault(key, []).append(position)
+            if group.hidden_total is None and not any(any(self.masses[m]) for m in group.members):
+                zeros.update(group.members)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "zeros", frozenset(zeros))
 
     def complete(self, hidden: dict[Key, Reason]) -> None:
         """Complementary suppression, group by group, until every group is safe."""
@@ -191,12 +247,12 @@ class _Problem:
             m
             for group in groups
             for m in group.members
-            if m not in hidden and has_data(self.masses[m])
+            if m not in hidden and m not in self.decided and has_data(self.masses[m])
         }
         return min(candidates, key=lambda m: (self.masses[m], m), default=None)
 
     def groups_of(self, unknown: Key) -> list[Group]:
-        return [g for g in self.groups if unknown in g.members or unknown == g.hidden_total]
+        return [self.groups[position] for position in self.index.get(unknown, [])]
 
     def breaker(self, unknown: Key, hidden: Mapping[Key, Reason]) -> Key | None:
         """The cell with data to hide so that `unknown` is no longer determined: the smallest
@@ -212,6 +268,40 @@ class _Problem:
         candidates = self._published(groups, hidden, empty=False)
         return self._freeing(unknown, candidates, hidden) or next(iter(candidates), None)
 
+    def round_breaker(
+        self, unknown: Key, hidden: Mapping[Key, Reason], *, empty: bool
+    ) -> Key | None:
+        """`breaker` without trial audits. A group where it is the only hidden cell pins it:
+        the pick comes from such a group (None if it has nothing left to hide, as `breaker`);
+        else from its smallest group that has a candidate (an area's own rows and columns
+        before its siblings). The cell that already shares most groups with hidden ones is
+        preferred (the likeliest to free it), then the smallest."""
+        groups = self.groups_of(unknown)
+        lone = [
+            group
+            for group in groups
+            if group.hidden_total in (None, unknown)
+            and not any(m in hidden and m != unknown for m in group.members)
+        ]
+        if not empty and any(self.smallest([group], hidden) is None for group in lone):
+            return None
+        for group in sorted(lone or groups, key=lambda g: (len(g.members), _group_order(g))):
+            # A cell known to be 0 (under a published 0) protects nothing once hidden.
+            candidates = [
+                c for c in self._published([group], hidden, empty=empty) if c not in self.zeros
+            ]
+            if candidates:
+                return min(candidates, key=lambda c: (-self._covered(c, hidden), self.masses[c], c))
+        return None
+
+    def _covered(self, cell: Key, hidden: Mapping[Key, Reason]) -> int:
+        """How many of the cell's groups already hide another cell (or their total)."""
+        return sum(
+            1
+            for group in self.groups_of(cell)
+            if group.hidden_total is not None or any(m in hidden for m in group.members)
+        )
+
     def empty_breaker(self, unknown: Key, hidden: Mapping[Key, Reason]) -> Key | None:
         """An empty cell of its groups whose hiding frees `unknown` (when no cell with data
         can): the reader then no longer knows it holds nobody."""
@@ -225,7 +315,7 @@ class _Problem:
             m
             for g in groups
             for m in g.members
-            if m not in hidden and has_data(self.masses[m]) is not empty
+            if m not in hidden and m not in self.decided and has_data(self.masses[m]) is not empty
         }
         return sorted(found, key=lambda m: (self.masses[m], m))
 
@@ -237,65 +327,20 @@ class _Problem:
                 return candidate
         return None
 
-    def determined(self, hidden: Mapping[Key, Reason]) -> list[Key]:
+    def determined(
+        self, hidden: Mapping[Key, Reason], paths: Mapping[Key, Path] | None = None
+    ) -> list[Key]:
         """Hidden cells and hidden totals whose value the groups' equations fix exactly."""
+        # Over areas, a member of a group whose published total is 0 is 0 to any reader (counts
+        # are not negative): a constant, not an unknown that more hidden cells could protect.
+        known = self.zeros if paths is not None else frozenset()
         equations = []
         for group in self.groups:
-            terms = {m: 1.0 for m in group.members if m in hidden}
+            terms = {m: 1.0 for m in group.members if m in hidden and m not in known}
             if group.hidden_total is not None:
                 terms[group.hidden_total] = -1.0
             if terms:
                 equations.append(terms)
-        found: list[Key] = []
-        for block in _blocks(equations):
-            found.extend(_determined_in(block))
-        return sorted(found)
-
-
-def _blocks(equations: list[dict[Key, float]]) -> list[list[dict[Key, float]]]:
-    """Equations split into independent systems (no unknown in common), for small matrices."""
-    parent: dict[Key, Key] = {}
-
-    def root(key: Key) -> Key:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for terms in equations:
-        first, *others = terms
-        for other in others:
-            parent[root(other)] = root(first)
-    blocks: dict[Key, list[dict[Key, float]]] = {}
-    for terms in equations:
-        blocks.setdefault(root(next(iter(terms))), []).append(terms)
-    return [blocks[k] for k in sorted(blocks)]
-
-
-def _determined_in(equations: list[dict[Key, float]]) -> list[Key]:
-    """Unknowns fixed by these equations A·x = b: those whose unit vector lies in the row
-    space of A, i.e. whose diagonal entry of the projection Aᵀ(AAᵀ)⁺A on it is 1.
-
-    AAᵀ is one row and column per equation (a few hundred), where an SVD of A would be one per
-    unknown (thousands): the pseudo-inverse costs little, and each unknown (two or three
-    equations) reads a handful of its entries.
-    """
-    terms_of: dict[Key, list[tuple[int, float]]] = {}
-    for row, terms in enumerate(equations):
-        for key, coefficient in terms.items():
-            terms_of.setdefault(key, []).append((row, coefficient))
-    gram = np.zeros((len(equations), len(equations)))
-    for entries in terms_of.values():
-        for i, a in entries:
-            for j, b in entries:
-                gram[i, j] += a * b
-    values, vectors = np.linalg.eigh(gram)
-    kept = values > _RANK_TOLERANCE * max(1.0, float(values.max(initial=0.0)))
-    pseudo_inverse = (vectors[:, kept] / values[kept]) @ vectors[:, kept].T
-    determined = []
-    for key in sorted(terms_of):
-        entries = terms_of[key]
-        projected = sum(a * b * pseudo_inverse[i, j] for i, a in entries for j, b in entries)
-        if projected > 1 - _PROJECTION_TOLERANCE:
-            determined.append(key)
-    return determined
+        if paths is not None:
+            return determined_over_tree(equations, paths)
+        return determined_by_blocks(equations)

@@ -1,5 +1,6 @@
-"""Statistics routes: `GET /v1/metrics`, `GET /v1/stats/{level}` and, per area, its label
-distributions and its DPE vs metered comparison. Every figure obeys DESIGN §3."""
+"""Statistics routes: `GET /v1/metrics`, `GET /v1/stats/{level}` (whole areas, or one DPE cut of
+each) and, per area, its label distributions, its DPE breakdown by a dimension and label, and its
+DPE vs metered comparison. Every figure obeys DESIGN §3."""
 
 from __future__ import annotations
 
@@ -14,9 +15,25 @@ from volt.api.deps import AppStateDep, ReadConn
 from volt.api.problems import problem_responses
 from volt.api.security import ReaderOrAdmin
 from volt.config import Settings
-from volt.domain.metrics import DEFAULT_METRICS, METRICS, METRICS_PATTERN, AreaLevel
+from volt.domain.metrics import (
+    DEFAULT_CUT_METRICS,
+    DEFAULT_METRICS,
+    FILTERABLE_METRICS,
+    METRICS,
+    METRICS_PATTERN,
+    AreaLevel,
+)
 from volt.domain.privacy import REASON_TEXT, Thresholds
-from volt.stats import comparison, service
+from volt.stats import breakdown, comparison, service
+from volt.stats.cut_schemas import (
+    BreakdownRead,
+    CutDimension,
+    EnergieChauffage,
+    LabelKind,
+    PeriodeConstruction,
+    TypeBatiment,
+)
+from volt.stats.filters import LEVELS_TEXT
 from volt.stats.schemas import (
     AreaStatsPage,
     DpeVsMeteredRead,
@@ -65,8 +82,9 @@ def _ok(model: type[BaseModel], description: str) -> dict[int | str, dict[str, A
     summary="The metric registry and the suppression rules",
     description=(
         "Every metric `GET /v1/stats/{level}` can show: slug, label, unit, description, kind, "
-        "the levels it exists at and the counts that gate it; then the privacy thresholds and "
-        "the reasons a cell can be suppressed for."
+        "the levels it exists at, the counts that gate it and whether it exists under a DPE "
+        "filter (`filterable`); then the privacy thresholds and the reasons a cell can be "
+        "suppressed for."
     ),
     responses=problem_responses(401, 429, 503),
 )
@@ -84,6 +102,7 @@ async def list_metrics(principal: ReaderOrAdmin, state: AppStateDep) -> MetricsR
                 GateRead(count=g.column, unit=g.unit, minimum=limits.of(g.unit)) for g in m.gates
             ],
             default=m.slug in DEFAULT_METRICS,
+            filterable=m.cut is not None,
         )
         for m in METRICS
     ]
@@ -104,8 +123,17 @@ async def list_metrics(principal: ReaderOrAdmin, state: AppStateDep) -> MetricsR
         "département). A figure from fewer dwellings or DPE than the privacy thresholds is "
         "suppressed, and so is any figure that would let it be recovered by subtraction from "
         "its parent's; the pattern is the same whatever the filter or page. Keyset-paginated: "
-        "pass a page's `next` as `after`. Filters by building type, construction period or "
-        "heating energy are not available: the served tables hold no DPE-level dimension."
+        "pass a page's `next` as `after`.\n\n"
+        "**DPE filters** (one at a time, at levels " + LEVELS_TEXT + "): `type_batiment`, "
+        "`periode_construction` or `energie_chauffage` makes every row describe that cut of "
+        "the area: `filter` says which, and each row's `cut` gives the cut's DPE count (0 for "
+        "an area without such DPE; suppressed as any count, with the same pattern as in the "
+        "breakdown route, and its figures with it). Under a filter the metrics are "
+        + ", ".join(FILTERABLE_METRICS)
+        + " (default: "
+        + ", ".join(DEFAULT_CUT_METRICS)
+        + "), over **every DPE of the cut, building-wide (immeuble) DPE included**, where the "
+        "unfiltered per-m² figures are over dwelling DPE only; `counts` stay the whole area's."
     ),
     response_model=None,
     responses=_ok(AreaStatsPage, "A page of areas.") | ANSWERS,
@@ -151,6 +179,16 @@ async def list_area_stats(
         str | None,
         Query(pattern=CODE_PATTERN, description="Cursor: areas with a larger code than this."),
     ] = None,
+    type_batiment: Annotated[
+        TypeBatiment | None,
+        Query(description="DPE filter: building type (immeuble: building-wide DPE)."),
+    ] = None,
+    periode_construction: Annotated[
+        PeriodeConstruction | None, Query(description="DPE filter: construction period.")
+    ] = None,
+    energie_chauffage: Annotated[
+        EnergieChauffage | None, Query(description="DPE filter: main heating energy.")
+    ] = None,
     format: FormatQuery = ExportFormat.JSON,
 ) -> Response:
     query = service.stats_query(  # a 422 before any cache or query
@@ -162,13 +200,19 @@ async def list_area_stats(
         parent_level=parent_level,
         year=year,
         after=after,
+        filters={
+            CutDimension.TYPE_BATIMENT: type_batiment,
+            CutDimension.PERIODE_CONSTRUCTION: periode_construction,
+            CutDimension.ENERGIE_CHAUFFAGE: energie_chauffage,
+        },
     )
     limits = thresholds(state.settings)
 
     async def produce() -> AreaStatsPage:
         return await service.list_area_stats(conn, load, query, limits)
 
-    name = "-".join(["stats", level.value, *filter(None, [code, parent])])
+    cut = None if query.cut is None else f"{query.cut.dimension.value}-{query.cut.value}"
+    name = "-".join(["stats", level.value, *filter(None, [code, parent, cut])])
     return await serve_data(request, state, load, produce, name=name, fmt=format)
 
 
@@ -202,6 +246,49 @@ async def get_area_labels(
         return await service.get_labels(conn, load, level, code, year, limits)
 
     name = f"labels-{level.value}-{code}"
+    return await serve_data(request, state, load, produce, name=name, fmt=format)
+
+
+@router.get(
+    "/stats/{level}/{code}/breakdown",
+    tags=["stats"],
+    summary="DPE of an area by building type, period or heating energy, and by label",
+    description=(
+        "For stacked charts: per value of `dimension`, the DPE count of the cut, and per label "
+        "A … G (`by`: the energy label as published, the GES label, or the energy label "
+        "recomputed under today's rules) the count and its share of the value's labelled DPE. "
+        "The population is every DPE at the area's Enedis-published buildings, building-wide "
+        "(immeuble) DPE included. A count of 1 … k-1 DPE is suppressed, with the counts that "
+        "would let it be recovered by subtraction — within the table (a value's labels add up "
+        "to its count, a label's values to the area's label count of GET …/labels), across "
+        "sibling areas (communes add up to their EPCI and département) and together with the "
+        "counts the labels route and the DPE filters hide. Value counts show the same pattern "
+        "as under the DPE filters of GET /v1/stats/{level}. " + LEVELS_TEXT + " only."
+    ),
+    response_model=None,
+    responses=_ok(BreakdownRead, "The breakdown.") | ANSWERS,
+)
+async def get_area_breakdown(
+    request: Request,
+    principal: ReaderOrAdmin,
+    state: AppStateDep,
+    conn: ReadConn,
+    load: CurrentLoadDep,
+    level: LevelPath,
+    code: CodePath,
+    dimension: Annotated[
+        CutDimension, Query(description="What the DPE are split by.", examples=["type_batiment"])
+    ],
+    by: Annotated[LabelKind, Query(description="The label counted.")] = LabelKind.ETIQUETTE_DPE,
+    year: YearQuery = None,
+    format: FormatQuery = ExportFormat.JSON,
+) -> Response:
+    limits = thresholds(state.settings)
+
+    async def produce() -> BreakdownRead:
+        return await breakdown.get_breakdown(conn, load, level, code, dimension, by, year, limits)
+
+    name = f"breakdown-{level.value}-{code}-{dimension.value}-{by.value}"
     return await serve_data(request, state, load, produce, name=name, fmt=format)
 
 

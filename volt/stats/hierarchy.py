@@ -6,14 +6,22 @@ siblings is one problem for volt.domain.privacy, solved once its parents' decisi
 families are solved from France down, each once per request — so that an area gets the same
 pattern whichever route, filter or page shows it, and a parent hidden to protect a sibling is not
 given away by its own children adding up to it.
+
+A problem reads its cells from the family's `areas` rows (metrics, label counts) or from their
+`area_cuts` rows of one DPE dimension, pivoted per area (volt/stats/cuts.py); the family is
+fetched once per level, with its cuts, whatever the problems. Within an area a problem declares
+its groups (`Local`), which may name cells of problems solved before it in the same family.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from volt.domain.audit import Path
+from volt.domain.cuts import Dimension
 from volt.domain.metrics import AreaLevel, Gate
 from volt.domain.privacy import Group, Key, Masses, Reason, Thresholds, Unit, protect
 from volt.stats import queries
@@ -57,8 +65,59 @@ FAMILY_KEY: dict[AreaLevel, str] = {
 
 
 @dataclass(frozen=True)
+class FamilyArea:
+    """One area of a family: its `areas` row and, per value of the dimension read, its cut."""
+
+    row: Row
+    cuts: Mapping[str, Row] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        code: str = self.row["code"]
+        return code
+
+
+@dataclass(frozen=True)
+class Local:
+    """A problem's groups inside one area, and the cells decided elsewhere (by problems solved
+    before it) that they name: their masses and decisions (a reason, or None: published)."""
+
+    groups: list[Group] = field(default_factory=list)
+    masses: dict[Key, Masses] = field(default_factory=dict)
+    decided: dict[Key, Reason | None] = field(default_factory=dict)
+
+
+class FamilyProblem(Protocol):
+    """One kind of cell per area, `items` of them, adding up over siblings item by item."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def items(self) -> tuple[str, ...]: ...
+    @property
+    def units(self) -> tuple[Unit, ...]: ...
+    @property
+    def columns(self) -> set[str]:
+        """The `areas` columns read."""
+
+    @property
+    def dimension(self) -> Dimension | None:
+        """The `area_cuts` dimension read, if any."""
+
+    @property
+    def by_parts(self) -> bool:
+        """Large problems: audited node by node over the family, complements picked in rounds."""
+
+    def masses(self, area: FamilyArea) -> list[Masses]:
+        """Per item, the masses of the area's cell."""
+
+    def local(self, level: AreaLevel, area: FamilyArea, hidden: Mapping[Key, Reason]) -> Local:
+        """The groups inside the area (`hidden`: the decisions so far)."""
+
+
+@dataclass(frozen=True)
 class Problem:
-    """One kind of cell per area: `items` cells, each gated by the count columns in `gates`."""
+    """Cells read from `areas`: `items` per area, each gated by the count columns in `gates`."""
 
     name: str
     items: tuple[str, ...]
@@ -69,6 +128,22 @@ class Problem:
     @property
     def columns(self) -> set[str]:
         return {column for gate in self.gates for column in gate}
+
+    @property
+    def dimension(self) -> Dimension | None:
+        return None
+
+    @property
+    def by_parts(self) -> bool:
+        return False  # families of a few hundred cells: the dense audit, trial by trial
+
+    def masses(self, area: FamilyArea) -> list[Masses]:
+        return [tuple(int(area.row[column] or 0) for column in gate) for gate in self.gates]
+
+    def local(self, level: AreaLevel, area: FamilyArea, hidden: Mapping[Key, Reason]) -> Local:
+        if not self.row_total:
+            return Local()
+        return Local([Group(tuple(cell_key(self, level, area.code, i) for i in self.items))])
 
 
 VALUE = "value"  # the one item of a metric problem
@@ -86,14 +161,22 @@ def label_problem(prefix: str) -> Problem:
     return Problem(prefix, LABELS, gates, (Unit.DPE,), True)
 
 
+def cell_key(problem: FamilyProblem, level: AreaLevel, code: str, item: str) -> Key:
+    return (problem.name, level.value, code, item)
+
+
 class HierarchySuppression:
-    """The hidden cells of some problems in one year, solved family by family on demand."""
+    """The hidden cells of some problems in one year, solved family by family on demand.
+
+    Problems are solved in their order within a family: a problem may name the cells of those
+    before it. Problems reading `area_cuts` read the same dimension.
+    """
 
     def __init__(
         self,
         conn: AsyncConn,
         year: int,
-        problems: Sequence[Problem],
+        problems: Sequence[FamilyProblem],
         thresholds: Thresholds,
     ) -> None:
         self._conn = conn
@@ -102,14 +185,23 @@ class HierarchySuppression:
         self._thresholds = thresholds
         gates = {column for problem in self._problems for column in problem.columns}
         self._columns = ("code", "parent_code", "code_departement", *sorted(gates))
+        dimensions = {p.dimension for p in self._problems} - {None}
+        if len(dimensions) > 1:
+            raise ValueError(f"One dimension per suppression, not {sorted(map(str, dimensions))}")
+        self._dimension = next(iter(dimensions), None)
         self._hidden: dict[Key, Reason] = {}
         self._solved: dict[AreaLevel, set[str]] = defaultdict(set)
+        self._areas: dict[tuple[AreaLevel, str], FamilyArea] = {}
 
     def reason(
-        self, problem: Problem, level: AreaLevel, code: str, item: str = VALUE
+        self, problem: FamilyProblem, level: AreaLevel, code: str, item: str = VALUE
     ) -> Reason | None:
         """Why this cell is hidden, or None (its family must have been solved)."""
-        return self._hidden.get(_key(problem, level, code, item))
+        return self._hidden.get(cell_key(problem, level, code, item))
+
+    def area(self, level: AreaLevel, code: str) -> FamilyArea | None:
+        """An area as its family was read (with its cuts), once `solve` has seen it."""
+        return self._areas.get((level, code))
 
     async def solve(self, level: AreaLevel, codes: Collection[str]) -> None:
         """Decide the families holding these areas, and first their parents' families."""
@@ -117,42 +209,83 @@ class HierarchySuppression:
         if not self._problems or not todo:
             return
         key = FAMILY_KEY[level]
-        rows = await queries.fetch_families(
-            self._conn, level.value, self._year, todo, key, self._columns
+        areas = await fetch_family_areas(
+            self._conn, level, self._year, todo, key, self._columns, self._dimension
         )
-        self._solved[level] |= todo | {row["code"] for row in rows}
+        self._solved[level] |= todo | {area.code for area in areas}
+        self._areas.update({(level, area.code): area for area in areas})
         for partition in PARTITIONS[level]:
-            parents = {row[partition.column] for row in rows} - {None}
+            parents = {area.row[partition.column] for area in areas} - {None}
             await self.solve(partition.parent, parents)
-        families: dict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            families[row[key] if row[key] is not None else f"\0{row['code']}"].append(row)
-        for family in families.values():
-            for problem in self._problems:
-                self._hidden.update(self._protect(problem, level, family))
+        self.solve_families(level, areas)
 
-    def _protect(self, problem: Problem, level: AreaLevel, rows: list[Row]) -> dict[Key, Reason]:
+    def solve_families(self, level: AreaLevel, areas: Sequence[FamilyArea]) -> None:
+        """Decide these areas' families (whole), their parents' being decided already."""
+        families: dict[str, list[FamilyArea]] = defaultdict(list)
+        key = FAMILY_KEY[level]
+        for area in areas:
+            family = area.row[key]
+            families[family if family is not None else f"\0{area.code}"].append(area)
+        for family, members in families.items():
+            for problem in self._problems:
+                self._hidden.update(self._protect(problem, level, family, members))
+
+    def _protect(
+        self, problem: FamilyProblem, level: AreaLevel, family: str, areas: list[FamilyArea]
+    ) -> dict[Key, Reason]:
         masses: dict[Key, Masses] = {}
         groups: list[Group] = []
-        for row in rows:
-            keys = tuple(_key(problem, level, row["code"], item) for item in problem.items)
-            for key, gate in zip(keys, problem.gates, strict=True):
-                masses[key] = tuple(int(row[column] or 0) for column in gate)
-            if problem.row_total:
-                groups.append(Group(keys))
+        decided: dict[Key, Reason | None] = {}
+        paths: dict[Key, Path] = {}
+        others = [p for p in PARTITIONS[level] if p.column != FAMILY_KEY[level]]
+        for area in areas:
+            keys = [cell_key(problem, level, area.code, item) for item in problem.items]
+            masses.update(zip(keys, problem.masses(area), strict=True))
+            local = problem.local(level, area, self._hidden)
+            groups.extend(local.groups)
+            masses.update(local.masses)
+            decided.update(local.decided)
+            # A cell's place: family, then the finer partitions (a commune's EPCI), then itself.
+            path = (family, *(str(area.row[p.column] or "") for p in others), area.code)
+            paths.update(dict.fromkeys([*keys, *local.masses], path))
         for partition in PARTITIONS[level]:
             children: dict[str, list[str]] = defaultdict(list)
-            for row in rows:
-                if row[partition.column] is not None:
-                    children[row[partition.column]].append(row["code"])
+            for area in areas:
+                if area.row[partition.column] is not None:
+                    children[area.row[partition.column]].append(area.code)
             for parent, codes in children.items():
+                above: Path = (family,) if partition not in others else (family, parent)
                 for item in problem.items:
-                    total = _key(problem, partition.parent, parent, item)
-                    members = tuple(_key(problem, level, code, item) for code in codes)
-                    groups.append(Group(members, total if total in self._hidden else None))
+                    total = cell_key(problem, partition.parent, parent, item)
+                    members = tuple(cell_key(problem, level, code, item) for code in codes)
+                    hidden_total = total if total in self._hidden else None
+                    groups.append(Group(members, hidden_total))
+                    paths[total] = above
         minimums = tuple(self._thresholds.of(unit) for unit in problem.units)
-        return protect(masses, minimums, problem.units, groups)
+        by_parts = paths if problem.by_parts else None
+        return protect(masses, minimums, problem.units, groups, decided=decided, paths=by_parts)
 
 
-def _key(problem: Problem, level: AreaLevel, code: str, item: str) -> Key:
-    return (problem.name, level.value, code, item)
+async def fetch_family_areas(
+    conn: AsyncConn,
+    level: AreaLevel,
+    year: int,
+    codes: Collection[str],
+    key: str,
+    columns: Sequence[str],
+    dimension: Dimension | None,
+) -> list[FamilyArea]:
+    """The families holding these codes, whole, with their cuts of `dimension` (one query)."""
+    if dimension is None:
+        rows = await queries.fetch_families(conn, level.value, year, codes, key, columns)
+        return [FamilyArea(row) for row in rows]
+    rows = await queries.fetch_families_with_cuts(
+        conn, level.value, year, codes, key, columns, dimension.value
+    )
+    heads: dict[str, Row] = {}
+    cuts: dict[str, dict[str, Row]] = defaultdict(dict)
+    for row in rows:  # one row per area and value (one, value NULL, for an area without cuts)
+        heads.setdefault(row["code"], {c: row[c] for c in columns})
+        if row[queries.CUT_VALUE] is not None:
+            cuts[row["code"]][row[queries.CUT_VALUE]] = row
+    return [FamilyArea(head, cuts[code]) for code, head in heads.items()]

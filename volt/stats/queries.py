@@ -73,6 +73,24 @@ WHERE level = %(level)s AND annee = %(year)s
 ORDER BY code
 """
 
+# The same families with their cuts of one dimension: one row per area and value (the area's
+# row alone, value NULL, when it has no cut). Cut columns come prefixed (`cut_n_dpe` …).
+_FAMILIES_CUTS_SQL = """
+SELECT {columns}, c.value AS cut_value, {cut_columns}
+FROM areas AS a
+LEFT JOIN area_cuts AS c
+    ON c.level = a.level AND c.code = a.code AND c.annee = a.annee
+   AND c.dimension = %(dimension)s
+WHERE a.level = %(level)s AND a.annee = %(year)s
+  AND (a.{key} IN (SELECT {key} FROM areas
+                   WHERE level = %(level)s AND annee = %(year)s AND code = ANY(%(codes)s))
+       OR a.code = ANY(%(codes)s))
+ORDER BY a.code, c.value
+"""
+CUT_VALUE = "cut_value"
+CUT_COUNT_COLUMNS = ("n_dpe", *LABEL_COLUMNS)
+CUT_PREFIX = "cut_"
+
 DPE_VS_METERED_SQL = """
 SELECT etiquette_dpe, n_buildings_electric, n_buildings_other, n_dwellings_electric,
        dpe_ef_kwh_m2_q1, dpe_ef_kwh_m2_median, dpe_ef_kwh_m2_q3,
@@ -112,12 +130,55 @@ def list_areas_sql(
     return sql.SQL(_LIST_SQL).format(columns=columns, filter=condition)
 
 
+# Under a DPE filter: the page of areas chosen as without one, each with its cut (an empty cut
+# has no row in area_cuts: its columns come NULL). Cut figures come as their metric's slug.
+_CUT_LIST_SQL = """
+WITH page AS ({page})
+SELECT page.*, {cut_columns}
+FROM page
+LEFT JOIN area_cuts AS c
+    ON c.level = %(level)s AND c.code = page.code AND c.annee = page.annee
+   AND c.dimension = %(dimension)s AND c.value = %(value)s
+ORDER BY page.code
+"""
+
+
+def list_cut_areas_sql(
+    metrics: Sequence[Metric], *, by_code: bool, by: Literal["parent", "departement"] | None
+) -> sql.Composed:
+    """_LIST_SQL's page with the cut `dimension`/`value` of each area: its DPE count
+    (`cut_n_dpe`), and per metric its cut column (as the slug) and gate (`cut_<gate>`)."""
+    columns = {CUT_PREFIX + "n_dpe": "n_dpe"}
+    for metric in metrics:
+        if metric.cut is None:
+            raise ValueError(f"{metric.slug} has no cut figure")
+        columns[metric.slug] = metric.cut.column
+        columns[CUT_PREFIX + metric.cut.gate.column] = metric.cut.gate.column
+    selected = sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(sql.Identifier("c", column), sql.Identifier(alias))
+        for alias, column in columns.items()
+    )
+    page = list_areas_sql((), by_code=by_code, by=by)
+    return sql.SQL(_CUT_LIST_SQL).format(page=page, cut_columns=selected)
+
+
 def area_sql(columns: Sequence[str]) -> sql.Composed:
     return sql.SQL(_AREA_SQL).format(columns=_columns(columns))
 
 
 def families_sql(columns: Sequence[str], key: str) -> sql.Composed:
     return sql.SQL(_FAMILIES_SQL).format(columns=_columns(columns), key=sql.Identifier(key))
+
+
+def families_with_cuts_sql(columns: Sequence[str], key: str) -> sql.Composed:
+    return sql.SQL(_FAMILIES_CUTS_SQL).format(
+        columns=sql.SQL(", ").join(sql.Identifier("a", c) for c in columns),
+        cut_columns=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(sql.Identifier("c", c), sql.Identifier(CUT_PREFIX + c))
+            for c in CUT_COUNT_COLUMNS
+        ),
+        key=sql.Identifier(key),
+    )
 
 
 async def fetch_rows(
@@ -143,3 +204,16 @@ async def fetch_families(
 ) -> list[Row]:
     params = {"level": level, "year": year, "codes": sorted(codes)}
     return await fetch_rows(conn, families_sql(columns, key), params)
+
+
+async def fetch_families_with_cuts(
+    conn: AsyncConn,
+    level: str,
+    year: int,
+    codes: Collection[str],
+    key: str,
+    columns: Sequence[str],
+    dimension: str,
+) -> list[Row]:
+    params = {"level": level, "year": year, "codes": sorted(codes), "dimension": dimension}
+    return await fetch_rows(conn, families_with_cuts_sql(columns, key), params)

@@ -15,6 +15,7 @@ from pydantic.config import JsonDict
 from volt.api.data import DataRead
 from volt.domain.metrics import AreaLevel, Kind
 from volt.domain.privacy import Reason, Unit
+from volt.stats.cut_schemas import CutRead, FilterRead
 
 _SOURCES: JsonDict = {"ban": "2026-10-01", "dpe": "2026-11-02", "enedis": "2026-06-30"}
 _VERSION = "c87c3d40a33b6c0e"
@@ -58,6 +59,9 @@ class AreaStatsRead(BaseModel):
     parent_code: str | None = Field(examples=["200039915"])
     code_departement: str | None = Field(examples=["06"])
     counts: AreaCounts
+    cut: CutRead | None = Field(
+        description="Under a DPE filter, the area's cut the metrics describe (null: no filter)."
+    )
     metrics: dict[str, MetricValue] = Field(description="Per requested metric slug.")
 
 
@@ -78,6 +82,7 @@ _ROW_EXAMPLE: JsonDict = {
         "elec_n_dwellings": 690,
         "elec_n_dpe": 244,
     },
+    "cut": None,
     "metrics": {
         "dpe_ep_kwh_m2_median": {"value": 182.4, "suppressed": False, "reason": None},
         "metered_kwh_per_dwelling_mean": {"value": 3712.5, "suppressed": False, "reason": None},
@@ -94,6 +99,7 @@ class AreaStatsPage(DataRead):
                     "sources": _SOURCES,
                     "level": "commune",
                     "year": 2024,
+                    "filter": None,
                     "metrics": ["dpe_ep_kwh_m2_median", "metered_kwh_per_dwelling_mean"],
                     "items": [_ROW_EXAMPLE],
                     "next": "06029",
@@ -104,6 +110,9 @@ class AreaStatsPage(DataRead):
 
     level: AreaLevel
     year: int | None = Field(description="Enedis year of the rows (null: no data loaded).")
+    filter: FilterRead | None = Field(
+        description="The DPE filter: every row then describes that cut (null: whole areas)."
+    )
     metrics: list[str] = Field(description="The metric slugs of each row, in order.")
     items: list[AreaStatsRead]
     next: str | None = Field(
@@ -274,6 +283,10 @@ class MetricRead(BaseModel):
     levels: list[AreaLevel]
     gates: list[GateRead]
     default: bool = Field(description="Shown when `metrics=` is not given.")
+    filterable: bool = Field(
+        description="Also exists under a DPE filter (type_batiment, periode_construction, "
+        "energie_chauffage): there it reads the cut, gated by the cut's DPE with that figure."
+    )
 
 
 class SuppressionRules(BaseModel):

@@ -1,17 +1,20 @@
-"""Statistics logic: areas with their counts and metrics, label distributions; all suppressed
-as DESIGN §3 says (the patterns come from volt/stats/hierarchy.py)."""
+"""Statistics logic: areas with their counts and metrics (of the whole area, or of one DPE cut:
+volt/stats/filters.py), label distributions; all suppressed as DESIGN §3 says (the patterns
+come from volt/stats/hierarchy.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from volt.api.data import CurrentLoad
 from volt.domain.metrics import COUNT_COLUMNS, AreaLevel, Kind, Metric, parse_metrics
 from volt.domain.privacy import Reason, Thresholds, has_data, primary_reason
 from volt.errors import NotFoundError
 from volt.stats import queries
+from volt.stats.cut_schemas import CutDimension, CutRead
+from volt.stats.filters import CutCells, CutFilter, cut_filter, solve_cuts
 from volt.stats.hierarchy import (
     LABELS,
     HierarchySuppression,
@@ -60,6 +63,7 @@ class StatsQuery:
     by_departement: bool = False  # `parent` is compared with code_departement
     year: int | None = None
     after: str | None = None
+    cut: CutFilter | None = None  # a DPE filter: the rows describe that cut of each area
 
 
 def stats_query(
@@ -72,18 +76,23 @@ def stats_query(
     parent_level: AreaLevel | None = None,
     year: int | None = None,
     after: str | None = None,
+    filters: Mapping[CutDimension, str | None] | None = None,
 ) -> StatsQuery:
     """The query, its metrics checked against the registry (UsageError → 422).
 
-    Every combination of filters means something (no 422 for well-formed input): `code` and
-    `parent` together select the area only if it has that parent; a parent of another level
+    Every combination of area filters means something (no 422 for well-formed input): `code`
+    and `parent` together select the area only if it has that parent; a parent of another level
     than the areas' own (a street "in" a région) selects nothing. Communes alone may also be
-    asked by département, which `areas` holds for them beside their EPCI.
+    asked by département, which `areas` holds for them beside their EPCI. A DPE filter (`filters`,
+    one at most) exists from the commune up, with the metrics a cut holds.
     """
-    chosen = parse_metrics(metrics, level)
+    cut = cut_filter(level, filters or {})
+    chosen = parse_metrics(metrics, level, cut=cut is not None)
     parent_level = None if parent is None else parent_level or DIRECT_PARENT.get(level)
     by_departement = level is AreaLevel.COMMUNE and parent_level is AreaLevel.DEPARTEMENT
-    return StatsQuery(level, chosen, limit, code, parent, parent_level, by_departement, year, after)
+    return StatsQuery(
+        level, chosen, limit, code, parent, parent_level, by_departement, year, after, cut
+    )
 
 
 async def latest_year(conn: AsyncConn) -> int | None:
@@ -106,22 +115,32 @@ async def list_area_stats(
             "parent_level": query.parent_level,
             "after": query.after,
             "limit": query.limit + 1,
+            "dimension": None if query.cut is None else query.cut.dimension.value,
+            "value": None if query.cut is None else query.cut.value,
         }
         by: Literal["parent", "departement"] | None = None
         if query.parent is not None:
             by = "departement" if query.by_departement else "parent"
-        sql = queries.list_areas_sql(query.metrics, by_code=query.code is not None, by=by)
+        build = queries.list_areas_sql if query.cut is None else queries.list_cut_areas_sql
+        sql = build(query.metrics, by_code=query.code is not None, by=by)
         rows = await queries.fetch_rows(conn, sql, params)
     if not rows:
         await _check_exists(conn, query)
     page = rows[: query.limit]
-    suppressed = await _solved(conn, year, query, [row["code"] for row in page], thresholds)
-    items = [_area_read(row, query.metrics, suppressed) for row in page]
+    codes = [row["code"] for row in page]
+    cells: _Cells
+    if query.cut is None:
+        cells = await _solved(conn, year, query, codes, thresholds)
+    else:
+        hierarchy = await solve_cuts(conn, year, query.level, query.cut, codes, thresholds)
+        cells = CutCells(query.level, query.cut, hierarchy, thresholds)
+    items = [_area_read(row, query, cells) for row in page]
     return AreaStatsPage(
         data_version=load.data_version,
         sources=load.sources,
         level=query.level,
         year=year,
+        filter=None if query.cut is None else query.cut.read(),
         metrics=slugs,
         items=items,
         next=page[-1]["code"] if len(rows) > query.limit else None,
@@ -156,6 +175,14 @@ async def _solved(
     return _Suppressed(query.level, problems, suppression, thresholds)
 
 
+class _Cells(Protocol):
+    """How a page's figures are suppressed: whole areas, or one cut of each (its `cut`)."""
+
+    def reason(self, metric: Metric, row: Row) -> Reason | None: ...
+
+    def read(self, row: Row) -> CutRead | None: ...
+
+
 @dataclass(frozen=True)
 class _Suppressed:
     """How each metric of a page's areas is suppressed."""
@@ -174,17 +201,20 @@ class _Suppressed:
         units = [g.unit for g in metric.gates]
         return primary_reason(masses, tuple(self.thresholds.of(u) for u in units), units)
 
+    def read(self, row: Row) -> CutRead | None:
+        return None  # whole areas: no cut
 
-def _area_read(row: Row, metrics: Sequence[Metric], suppressed: _Suppressed) -> AreaStatsRead:
+
+def _area_read(row: Row, query: StatsQuery, suppressed: _Cells) -> AreaStatsRead:
     cells = {}
-    for metric in metrics:
+    for metric in query.metrics:
         reason = suppressed.reason(metric, row)
         value = None if reason is not None else row[metric.slug]
         if value is not None and metric.decimals is not None:
             value = round(value, metric.decimals)
         cells[metric.slug] = MetricValue(value=value, suppressed=reason is not None, reason=reason)
     return AreaStatsRead(
-        level=suppressed.level,
+        level=query.level,
         code=row["code"],
         name=row["name"],
         year=row["annee"],
@@ -192,6 +222,7 @@ def _area_read(row: Row, metrics: Sequence[Metric], suppressed: _Suppressed) -> 
         parent_code=row["parent_code"],
         code_departement=row["code_departement"],
         counts=AreaCounts(**{c: int(row[c] or 0) for c in COUNT_COLUMNS}),
+        cut=suppressed.read(row),
         metrics=cells,
     )
 
