@@ -14,4 +14,7 @@ if ! .venv/bin/python -c "import volt, pytest" 2>/dev/null \
   .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]"
   touch .venv/.volt-installed
 fi
+# One BLAS thread per process, as `volt` itself runs (volt/cli/__init__.py): the suppression
+# audit's small matrices are slower with threads competing for the cores.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 exec .venv/bin/python -m pytest "$@"

@@ -30,6 +30,7 @@ from volt.db.dsn import DbRole
 from volt.domain.roles import Role
 from volt.etl.gold_schema import AREAS, DPE_VS_METERED
 from volt.stats.comparison import CAVEATS
+from volt.stats.hierarchy import SOLVED
 
 BOTH_CACHE_BACKENDS = True  # the caching test runs on memory and on a real Redis
 
@@ -757,3 +758,31 @@ def test_dpe_vs_metered_empty_and_not_found(client: TestClient, auth: dict[str, 
     )
     unknown = client.get("/v1/stats/commune/06999/dpe-vs-metered", headers=auth)
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "No commune 06999.")
+
+
+def test_a_family_is_solved_once_per_load_and_its_decisions_reused(
+    client: TestClient, auth: dict[str, str], world: tuple[Settings, str]
+) -> None:
+    SOLVED.clear()
+    url = (
+        "/v1/stats/commune?parent=06&parent_level=departement&metrics=metered_kwh_per_dwelling_mean"
+    )
+    first = client.get(url, headers=auth).json()["items"]
+    families = len(SOLVED._decisions)
+    assert families > 0  # the communes' family and every parent's, up to France
+    # Other URLs (cache misses) over the same families: no family is solved again, and every
+    # area shows the pattern it had.
+    one = client.get(
+        "/v1/stats/commune?code=06002&metrics=metered_kwh_per_dwelling_mean", headers=auth
+    ).json()["items"]
+    again = client.get(url + "&limit=50", headers=auth).json()["items"]
+    assert len(SOLVED._decisions) == families
+    assert again == first and one == [a for a in first if a["code"] == "06002"]
+    # A new load (here: the same rows published again) has keys of its own.
+    publish(world[0], VERSION + "-again")
+    try:
+        client.app.state.volt.memo.clear()  # type: ignore[attr-defined]
+        assert client.get(url, headers=auth).json()["items"] == first
+        assert len(SOLVED._decisions) == 2 * families
+    finally:
+        publish(world[0], VERSION)  # the other tests expect the world's own load

@@ -48,7 +48,7 @@ async def get_breakdown(
     row = await area_row(conn, level, code, year, columns)
     table = BreakdownProblem(Dimension(dimension.value), by)
     suppression = HierarchySuppression(
-        conn, row["annee"], breakdown_problems(table.dimension, by), thresholds
+        conn, row["annee"], breakdown_problems(table.dimension, by), thresholds, load
     )
     await suppression.solve(level, [code])
     area = suppression.area(level, code) or FamilyArea(row)

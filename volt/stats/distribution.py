@@ -139,7 +139,7 @@ async def get_distribution(
     if by is DistributionBy.NONE:
         groups = [_group(None, cuts.get(dimension.value), None, thresholds)]
     else:
-        suppression = HierarchySuppression(conn, area["annee"], [LABELS_PROBLEM], thresholds)
+        suppression = HierarchySuppression(conn, area["annee"], [LABELS_PROBLEM], thresholds, load)
         await suppression.solve(level, [code])
         groups = [
             _group(

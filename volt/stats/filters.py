@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from volt.api.data import CurrentLoad
 from volt.domain.cuts import CUT_LEVELS, Dimension
 from volt.domain.metrics import AreaLevel, Metric
 from volt.domain.privacy import Reason, Thresholds, has_data, primary_reason
@@ -67,11 +68,12 @@ async def solve_cuts(
     cut: CutFilter,
     codes: Sequence[str],
     thresholds: Thresholds,
+    load: CurrentLoad | None = None,
 ) -> HierarchySuppression | None:
     """The cut counts' pattern for these areas (None when there are none)."""
     if year is None or not codes:
         return None
-    suppression = HierarchySuppression(conn, year, [cut.problem], thresholds)
+    suppression = HierarchySuppression(conn, year, [cut.problem], thresholds, load)
     await suppression.solve(level, codes)
     return suppression
 

@@ -15,11 +15,12 @@ its groups (`Local`), which may name cells of problems solved before it in the s
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from volt.api.data import CurrentLoad
 from volt.domain.audit import Path
 from volt.domain.cuts import Dimension
 from volt.domain.metrics import AreaLevel, Gate
@@ -178,7 +179,11 @@ class HierarchySuppression:
         year: int,
         problems: Sequence[FamilyProblem],
         thresholds: Thresholds,
+        load: CurrentLoad | None = None,
     ) -> None:
+        # Decisions depend only on the load's rows: with a load, they are kept per process
+        # (SOLVED) and a family is solved once per load, not once per request.
+        self._load = None if load is None else (load.data_version, load.loaded_at.isoformat())
         self._conn = conn
         self._year = year
         self._problems = tuple(problems)
@@ -227,8 +232,22 @@ class HierarchySuppression:
             family = area.row[key]
             families[family if family is not None else f"\0{area.code}"].append(area)
         for family, members in families.items():
-            for problem in self._problems:
-                self._hidden.update(self._protect(problem, level, family, members))
+            for index, problem in enumerate(self._problems):
+                memo = self._memo_key(index, level, family)
+                decisions = SOLVED.get(memo) if memo is not None else None
+                if decisions is None:
+                    decisions = self._protect(problem, level, family, members)
+                    if memo is not None:
+                        SOLVED.put(memo, decisions)
+                self._hidden.update(decisions)
+
+    def _memo_key(self, index: int, level: AreaLevel, family: str) -> tuple[object, ...] | None:
+        """A problem's decisions over a family depend on the load, the year, the thresholds,
+        the problems solved before it (their cells may be named) and the family."""
+        if self._load is None:
+            return None
+        chain = tuple(p.name for p in self._problems[: index + 1])
+        return (*self._load, self._year, self._thresholds, self._dimension, chain, level, family)
 
     def _protect(
         self, problem: FamilyProblem, level: AreaLevel, family: str, areas: list[FamilyArea]
@@ -264,6 +283,35 @@ class HierarchySuppression:
         minimums = tuple(self._thresholds.of(unit) for unit in problem.units)
         by_parts = paths if problem.by_parts else None
         return protect(masses, minimums, problem.units, groups, decided=decided, paths=by_parts)
+
+
+class SolvedFamilies:
+    """Decisions per (load, year, thresholds, problems, level, family): the most recently used
+    `capacity` families of this process. A new load has new keys; old ones age out."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._decisions: OrderedDict[tuple[object, ...], dict[Key, Reason]] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> dict[Key, Reason] | None:
+        decisions = self._decisions.get(key)
+        if decisions is not None:
+            self._decisions.move_to_end(key)
+        return decisions
+
+    def put(self, key: tuple[object, ...], decisions: dict[Key, Reason]) -> None:
+        self._decisions[key] = decisions
+        self._decisions.move_to_end(key)
+        while len(self._decisions) > self._capacity:
+            self._decisions.popitem(last=False)
+
+    def clear(self) -> None:
+        self._decisions.clear()
+
+
+# A family's decisions are a few hidden cells: 20,000 families (every commune family of France
+# several times over) stay within tens of MB.
+SOLVED = SolvedFamilies(capacity=20_000)
 
 
 async def fetch_family_areas(

@@ -130,9 +130,9 @@ async def list_area_stats(
     codes = [row["code"] for row in page]
     cells: _Cells
     if query.cut is None:
-        cells = await _solved(conn, year, query, codes, thresholds)
+        cells = await _solved(conn, year, query, codes, thresholds, load)
     else:
-        hierarchy = await solve_cuts(conn, year, query.level, query.cut, codes, thresholds)
+        hierarchy = await solve_cuts(conn, year, query.level, query.cut, codes, thresholds, load)
         cells = CutCells(query.level, query.cut, hierarchy, thresholds)
     items = [_area_read(row, query, cells) for row in page]
     return AreaStatsPage(
@@ -164,13 +164,18 @@ def _metric_problems(metrics: Sequence[Metric]) -> dict[str, Problem]:
 
 
 async def _solved(
-    conn: AsyncConn, year: int | None, query: StatsQuery, codes: list[str], thresholds: Thresholds
+    conn: AsyncConn,
+    year: int | None,
+    query: StatsQuery,
+    codes: list[str],
+    thresholds: Thresholds,
+    load: CurrentLoad,
 ) -> _Suppressed:
     problems = _metric_problems(query.metrics)
     suppression = None
     if year is not None and problems and codes:
         unique = {p.name: p for p in problems.values()}
-        suppression = HierarchySuppression(conn, year, list(unique.values()), thresholds)
+        suppression = HierarchySuppression(conn, year, list(unique.values()), thresholds, load)
         await suppression.solve(query.level, codes)
     return _Suppressed(query.level, problems, suppression, thresholds)
 
@@ -249,7 +254,9 @@ async def get_labels(
 ) -> LabelsRead:
     columns = ("code", "name", "annee", "n_dpe", *queries.LABEL_COLUMNS)
     row = await area_row(conn, level, code, year, columns)
-    suppression = HierarchySuppression(conn, row["annee"], list(DISTRIBUTIONS.values()), thresholds)
+    suppression = HierarchySuppression(
+        conn, row["annee"], list(DISTRIBUTIONS.values()), thresholds, load
+    )
     await suppression.solve(level, [code])
     items: list[LabelCount] = []
     n_labelled: dict[Distribution, int] = {}
