@@ -18,10 +18,18 @@ from fastapi.testclient import TestClient
 from psycopg.types.json import Jsonb
 
 from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, migrated_database
-from volt.api.data import CurrentLoadDep, DataRead, ExportFormat, FormatQuery, serve_data
+from volt.api.data import (
+    LOAD_STALE_S,
+    LOAD_TTL_S,
+    CurrentLoadDep,
+    DataRead,
+    ExportFormat,
+    FormatQuery,
+    serve_data,
+)
 from volt.api.deps import AppStateDep
 from volt.api.fastpath import _eligible
-from volt.api.security import ReaderOrAdmin
+from volt.api.security import CHECKED_KEY, ReaderOrAdmin, UserStatus
 from volt.api.tokens import decode_token, issue_token, revoke
 from volt.app import create_app, v1_router
 from volt.auth import users
@@ -194,3 +202,47 @@ def test_the_rate_limit_counts_each_cached_hit_once(fast_settings: Settings) -> 
 )
 def test_only_data_gets_are_eligible(method: str, path: str, eligible: bool) -> None:
     assert _eligible({"type": "http", "method": method, "path": path}) is eligible
+
+
+def test_the_route_reuses_the_layers_check_only_for_the_same_token(world: World) -> None:
+    """A miss: the layer leaves its check for the route. A check left for another token (here
+    forged into the request's state by an outer layer) is ignored: the route checks its own."""
+    state = world.app.state.volt
+    principal = decode_token(world.settings, world.token)
+    status = UserStatus(is_active=True, role=Role.READER)
+    forged = {"scope": None}
+
+    async def forge(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("state", {})[CHECKED_KEY] = ("another-token", principal, status)
+        forged["scope"] = scope
+        await inner(scope, receive, send)
+
+    inner = world.app.middleware_stack or world.app.build_middleware_stack()
+    world.app.middleware_stack = forge  # type: ignore[assignment]
+    try:
+        refused = world.client.get("/v1/fast?x=forged", headers={"Authorization": "Bearer x"})
+        assert refused.status_code == 401
+        world.client.get("/v1/fast?x=warm", headers=world.auth)  # the account status, cached
+        ok = world.client.get("/v1/fast?x=handoff", headers=world.auth)
+        assert ok.status_code == 200
+        # The layer checked the token, found no answer, and left its check for the route.
+        checked = forged["scope"]["state"][CHECKED_KEY]  # type: ignore[index]
+        assert checked[0] == world.token and checked[1] == principal
+    finally:
+        world.app.middleware_stack = inner
+    assert state is world.app.state.volt
+
+
+def test_an_expired_load_memo_is_served_while_one_task_re_reads_it(world: World) -> None:
+    world.client.get("/v1/fast?x=swr", headers=world.auth)
+    memo = world.app.state.volt.memo
+    stamp, load = memo["current_load"]
+    memo["current_load"] = (stamp - LOAD_TTL_S - 1, load)  # expired, not yet too old
+    answer = world.client.get("/v1/fast?x=swr", headers=world.auth)
+    assert (answer.status_code, len(world.handler_runs)) == (200, 1)  # from the cache layer
+    refresh = memo["current_load_refresh"]
+    world.client.portal.call(asyncio.wait_for, refresh, 5)  # type: ignore[union-attr]
+    assert memo["current_load"][0] > stamp  # re-read in the background
+    memo["current_load"] = (stamp - LOAD_STALE_S - 1, load)  # too old: the routes read it
+    assert world.client.get("/v1/fast?x=swr", headers=world.auth).status_code == 200
+    assert len(world.handler_runs) == 2

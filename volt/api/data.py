@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
@@ -29,14 +30,18 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from volt.api import queries
-from volt.api.deps import AppStateDep, ReadConn
+from volt.api.deps import AppStateDep, AsyncConn, ReadConn
 from volt.api.state import AppState
 from volt.cache.base import cache_key
 from volt.errors import ServiceUnavailableError
 
+log = logging.getLogger("volt.api.data")
+
 # The current load is read at most this often per process: a new load shows within 2 s, and a
 # burst of requests costs one query instead of one each.
 LOAD_TTL_S = 2.0
+# The cache layer keeps answering from an expired memo this long while it is re-read.
+LOAD_STALE_S = 10.0
 # Responses change only with a new load, which changes their ETag: clients may reuse them for
 # 5 minutes, then revalidate (a 304 costs no query). `private`: they are behind a token.
 CACHE_CONTROL = "private, max-age=300"
@@ -77,10 +82,20 @@ class DataRead(BaseModel):
 
 
 async def current_load(state: AppStateDep, conn: ReadConn) -> CurrentLoad:
-    """The load the API serves (read at most every LOAD_TTL_S per app)."""
+    """The load the API serves (read at most every LOAD_TTL_S per app, by one request at a
+    time: a burst arriving when the memo expires waits for one query, not fifty)."""
     loaded = fresh_load(state)
     if loaded is not None:
         return loaded
+    lock: asyncio.Lock = state.memo.setdefault("current_load_lock", asyncio.Lock())
+    async with lock:
+        loaded = fresh_load(state)
+        if loaded is not None:
+            return loaded
+        return await _read_load(state, conn)
+
+
+async def _read_load(state: AppState, conn: AsyncConn) -> CurrentLoad:
     now = time.monotonic()
     row = await (await conn.execute(queries.CURRENT_LOAD_SQL)).fetchone()
     if row is None:
@@ -90,6 +105,32 @@ async def current_load(state: AppStateDep, conn: ReadConn) -> CurrentLoad:
     load = CurrentLoad(data_version=row[0], loaded_at=row[1], sources=_vintages(row[2]))
     state.memo["current_load"] = (now, load)
     return load
+
+
+def served_load(state: AppState) -> CurrentLoad | None:
+    """For the cache layer: the memoised load while fresh; once expired (but younger than
+    LOAD_STALE_S) still that load, while one background task reads the current one — stale
+    while revalidating, so the layer never stalls on the expiry. None: let the routes read it."""
+    memo = state.memo.get("current_load")
+    if memo is None:
+        return None
+    age = time.monotonic() - memo[0]
+    if age >= LOAD_TTL_S:
+        if age >= LOAD_STALE_S:
+            return None
+        task = state.memo.get("current_load_refresh")
+        if task is None or task.done():
+            state.memo["current_load_refresh"] = asyncio.create_task(_refresh_load(state))
+    load: CurrentLoad = memo[1]
+    return load
+
+
+async def _refresh_load(state: AppState) -> None:
+    try:
+        async with state.reader_pool.connection() as conn:
+            await _read_load(state, conn)
+    except Exception:  # the routes read (and report) it themselves once the memo is too old
+        log.warning("data.load.refresh_failed", exc_info=True)
 
 
 def _vintages(manifest: Any) -> dict[str, str]:

@@ -8,7 +8,8 @@ same checks the route would make:
 
 1. a bearer token that decodes (signature, expiry, audience, issuer: `decode_token`);
 2. in ONE cache round trip: the token's revocation mark, the account's cached status and the
-   cached answer (or, for `If-None-Match`, the ETag alone);
+   cached answer (or, for `If-None-Match`, the ETag alone); when only the answer is missing,
+   the checked principal and status are left in the request's state for `reader_or_admin`;
 3. an active account (the same `UserStatus` rules as `reader_or_admin`);
 4. the `default` rate-limit zone, counted once, exactly as the route's dependency would.
 
@@ -28,9 +29,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from volt.api.clientip import client_ip
-from volt.api.data import CACHE_CONTROL, etag_for, etag_matches, fresh_load, response_key
+from volt.api.data import CACHE_CONTROL, etag_for, etag_matches, response_key, served_load
 from volt.api.ratelimit import STATE_KEY, RateLimitExceededError
-from volt.api.security import UserStatus, status_key
+from volt.api.security import CHECKED_KEY, UserStatus, status_key
 from volt.api.state import AppState
 from volt.api.tokens import decode_token, revocation_key
 from volt.errors import VoltError
@@ -64,7 +65,7 @@ class CachedAnswerMiddleware:
             return False
         request = Request(scope)
         token = _bearer(request.headers.get("authorization", ""))
-        load = fresh_load(state)
+        load = served_load(state)
         if token is None or load is None:
             return False
         settings = state.settings
@@ -87,6 +88,8 @@ class CachedAnswerMiddleware:
         if not status.is_active or status.role is None:
             return False
         if not not_modified and body[0] is None:
+            # Checked, not answered: the route takes over without checking again.
+            scope.setdefault("state", {})[CHECKED_KEY] = (token, principal, status)
             return False
         if not await _rate_limit(state, request, scope):
             return False

@@ -85,8 +85,13 @@ async def _fresh_status(state: AppState, user_id: int) -> UserStatus:
     return status
 
 
+# The cache layer (volt/api/fastpath.py) leaves here the principal and account status it
+# checked for a request it could not answer, so the route does not decode and fetch them again.
+CHECKED_KEY = "volt_checked_reader"
+
+
 async def reader_or_admin(
-    token: Annotated[str | None, Depends(oauth2_scheme)], state: AppStateDep
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)], state: AppStateDep
 ) -> Principal:
     """Any active account; an admin token whose account lost the role reads as a reader.
 
@@ -96,16 +101,24 @@ async def reader_or_admin(
     """
     if not token:
         raise AuthenticationError("This route needs a bearer token.", hint=LOGIN_HINT)
-    principal = decode_token(state.settings, token)
-    revoked, raw_status = await state.cache.get_many(
-        revocation_key(state.settings, principal.jti), status_key(state, principal.user_id)
+    checked: tuple[str, Principal, UserStatus] | None = request.scope.get("state", {}).get(
+        CHECKED_KEY
     )
-    if revoked is not None:
-        raise AuthenticationError("The token has been revoked.", hint=LOGIN_HINT)
-    if raw_status is not None:
-        status = UserStatus.decode(raw_status)
+    principal: Principal
+    status: UserStatus
+    if checked is not None and checked[0] == token:
+        _, principal, status = checked
     else:
-        status = await _fresh_status(state, principal.user_id)
+        principal = decode_token(state.settings, token)
+        revoked, raw_status = await state.cache.get_many(
+            revocation_key(state.settings, principal.jti), status_key(state, principal.user_id)
+        )
+        if revoked is not None:
+            raise AuthenticationError("The token has been revoked.", hint=LOGIN_HINT)
+        if raw_status is not None:
+            status = UserStatus.decode(raw_status)
+        else:
+            status = await _fresh_status(state, principal.user_id)
     if not status.is_active or status.role is None:
         raise AuthenticationError(DISABLED_MESSAGE, hint=LOGIN_HINT)
     if principal.role is Role.ADMIN and status.role is not Role.ADMIN:

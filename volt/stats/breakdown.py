@@ -48,7 +48,12 @@ async def get_breakdown(
     row = await area_row(conn, level, code, year, columns)
     table = BreakdownProblem(Dimension(dimension.value), by)
     suppression = HierarchySuppression(
-        conn, row["annee"], breakdown_problems(table.dimension, by), thresholds, load
+        conn,
+        row["annee"],
+        breakdown_problems(table.dimension, by),
+        thresholds,
+        load,
+        keep_areas=True,  # the table's cells are read from the family's cuts
     )
     await suppression.solve(level, [code])
     area = suppression.area(level, code) or FamilyArea(row)

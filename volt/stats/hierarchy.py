@@ -180,6 +180,8 @@ class HierarchySuppression:
         problems: Sequence[FamilyProblem],
         thresholds: Thresholds,
         load: CurrentLoad | None = None,
+        *,
+        keep_areas: bool = False,
     ) -> None:
         # Decisions depend only on the load's rows: with a load, they are kept per process
         # (SOLVED) and a family is solved once per load, not once per request.
@@ -197,6 +199,8 @@ class HierarchySuppression:
         self._hidden: dict[Key, Reason] = {}
         self._solved: dict[AreaLevel, set[str]] = defaultdict(set)
         self._areas: dict[tuple[AreaLevel, str], FamilyArea] = {}
+        # `area()` needs the family's rows: then families are always read, decided or not.
+        self._keep_areas = keep_areas
 
     def reason(
         self, problem: FamilyProblem, level: AreaLevel, code: str, item: str = VALUE
@@ -205,13 +209,17 @@ class HierarchySuppression:
         return self._hidden.get(cell_key(problem, level, code, item))
 
     def area(self, level: AreaLevel, code: str) -> FamilyArea | None:
-        """An area as its family was read (with its cuts), once `solve` has seen it."""
+        """An area as its family was read (with its cuts), once `solve` has seen it (only
+        with `keep_areas`: otherwise a family decided earlier in the process is not read)."""
         return self._areas.get((level, code))
 
     async def solve(self, level: AreaLevel, codes: Collection[str]) -> None:
         """Decide the families holding these areas, and first their parents' families."""
         todo = set(codes) - self._solved[level]
         if not self._problems or not todo:
+            return
+        todo -= self._recall(level, todo)
+        if not todo:
             return
         key = FAMILY_KEY[level]
         areas = await fetch_family_areas(
@@ -232,6 +240,10 @@ class HierarchySuppression:
             family = area.row[key]
             families[family if family is not None else f"\0{area.code}"].append(area)
         for family, members in families.items():
+            for area in members:
+                memo = self._memo_key(-1, level, area.code)
+                if memo is not None:
+                    SOLVED.put_family(memo, family)
             for index, problem in enumerate(self._problems):
                 memo = self._memo_key(index, level, family)
                 decisions = SOLVED.get(memo) if memo is not None else None
@@ -241,12 +253,35 @@ class HierarchySuppression:
                         SOLVED.put(memo, decisions)
                 self._hidden.update(decisions)
 
+    def _recall(self, level: AreaLevel, codes: set[str]) -> set[str]:
+        """The codes whose families were decided before in this process (for every problem):
+        their decisions are taken as they are, without reading the families again."""
+        if self._load is None or self._keep_areas:
+            return set()
+        recalled: set[str] = set()
+        for code in codes:
+            where = self._memo_key(-1, level, code)
+            family = SOLVED.family(where) if where is not None else None
+            if family is None:
+                continue
+            keys = [self._memo_key(i, level, family) for i in range(len(self._problems))]
+            decisions = [SOLVED.get(key) for key in keys if key is not None]
+            if len(decisions) != len(self._problems) or any(d is None for d in decisions):
+                continue
+            for decided in decisions:
+                assert decided is not None
+                self._hidden.update(decided)
+            recalled.add(code)
+        self._solved[level] |= recalled
+        return recalled
+
     def _memo_key(self, index: int, level: AreaLevel, family: str) -> tuple[object, ...] | None:
         """A problem's decisions over a family depend on the load, the year, the thresholds,
-        the problems solved before it (their cells may be named) and the family."""
+        the problems solved before it (their cells may be named) and the family. Index -1:
+        the key of an area's family (`family` is then the area's code)."""
         if self._load is None:
             return None
-        chain = tuple(p.name for p in self._problems[: index + 1])
+        chain = tuple(p.name for p in self._problems[: index + 1]) if index >= 0 else ()
         return (*self._load, self._year, self._thresholds, self._dimension, chain, level, family)
 
     def _protect(
@@ -292,6 +327,7 @@ class SolvedFamilies:
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._decisions: OrderedDict[tuple[object, ...], dict[Key, Reason]] = OrderedDict()
+        self._families: OrderedDict[tuple[object, ...], str] = OrderedDict()  # area → family
 
     def get(self, key: tuple[object, ...]) -> dict[Key, Reason] | None:
         decisions = self._decisions.get(key)
@@ -305,8 +341,22 @@ class SolvedFamilies:
         while len(self._decisions) > self._capacity:
             self._decisions.popitem(last=False)
 
+    def family(self, key: tuple[object, ...]) -> str | None:
+        """The family an area was found in (key: `_memo_key(-1, level, code)`)."""
+        family = self._families.get(key)
+        if family is not None:
+            self._families.move_to_end(key)
+        return family
+
+    def put_family(self, key: tuple[object, ...], family: str) -> None:
+        self._families[key] = family
+        self._families.move_to_end(key)
+        while len(self._families) > self._capacity * 10:
+            self._families.popitem(last=False)
+
     def clear(self) -> None:
         self._decisions.clear()
+        self._families.clear()
 
 
 # A family's decisions are a few hidden cells: 20,000 families (every commune family of France
