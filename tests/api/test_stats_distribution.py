@@ -34,6 +34,7 @@ from volt.domain.roles import Role
 from volt.etl.gold_schema import AREA_CUTS, AREAS
 from volt.stats.distribution import (
     MIN_BOX_DPE,
+    MIN_WHISKER_DPE,
     bin_count,
     build_box,
     build_histogram,
@@ -249,6 +250,8 @@ def bins(edges: list[float], share: float, densities: list[float | None]) -> lis
 
 
 def group(label: str | None, n: int, figures: dict | None, histogram: list) -> dict[str, Any]:
+    if figures is not None and n < MIN_WHISKER_DPE:  # whiskers only from 21 DPE on
+        figures = figures | {"whisker_low": None, "whisker_high": None}
     return {
         "label": label,
         "n": n,
@@ -520,8 +523,8 @@ EXPORT_HEADER = (
     "whisker_low,q1,median,q3,whisker_high,bin,lower,upper,share,density"
 )
 HEAD = f"commune,06003,Andon,2023,dpe_ep_kwh_m2,{UNIT}"
-C_BOX = "15,False,,112.3,124.5,141.0,159.0,176.6"
-D_BOX = "20,False,,182.0,196.0,215.0,215.0,246.1"
+C_BOX = "15,False,,,124.5,141.0,159.0,"  # no whiskers under 21 DPE
+D_BOX = "20,False,,,196.0,215.0,215.0,"
 EXPORT_LINES = [
     f"{HEAD},A,,True,complementary,,,,,,,,,,",
     f"{HEAD},B,,True,complementary,,,,,,,,,,",
@@ -665,7 +668,25 @@ def test_ties_missing_edges_and_rounding() -> None:
 
 def test_the_box_is_the_5th_25th_50th_75th_and_95th_percentiles() -> None:
     values = VIGINTILES | {5: 12.349, 95: 987.65001}
-    assert build_box(values) == BoxRead(
+    assert build_box(values, 21) == BoxRead(
         whisker_low=12.3, q1=250.0, median=500.0, q3=750.0, whisker_high=987.7
     )
-    assert build_box(VIGINTILES | {75: None}) is None
+    assert build_box(values, 20) == BoxRead(
+        whisker_low=None, q1=250.0, median=500.0, q3=750.0, whisker_high=None
+    )
+    assert build_box(VIGINTILES | {75: None}, 30) is None
+
+
+def test_under_21_dpe_p05_and_p10_would_pin_the_two_smallest_values_down() -> None:
+    """Why the whiskers wait for 21 DPE: with fewer, p05 and p10 (GET /v1/stats' figure over
+    the same DPE) interpolate between the same two smallest values, which two equations give
+    back; from 21 on they never share an interval."""
+
+    def position(p: float, n: int) -> float:
+        return p * (n - 1)  # quantile_cont's 0-based position
+
+    for n in range(MIN_BOX_DPE, MIN_WHISKER_DPE):
+        assert position(0.05, n) < 1 and position(0.10, n) <= 2, n  # both near the smallest
+    for n in range(MIN_WHISKER_DPE, 500):
+        low, p10 = position(0.05, n), position(0.10, n)
+        assert low >= 1 and int(p10) > int(low), n  # p10 in a later interval than p05

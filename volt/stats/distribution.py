@@ -45,6 +45,12 @@ BIN_COUNTS = (20, 10, 5, 4, 2)
 # Under 6 values, p05 and p25 (p75 and p95) fall between the same two DPE (interpolated
 # percentiles), and together give the minimum (maximum) away: with 5 DPE, the box is all five.
 MIN_BOX_DPE = 6
+# Under 21 values, p05 lies between the two smallest DPE (0.05·(n−1) < 1), where the p10 of
+# GET /v1/stats/{level} may lie too (same population when the area has no building-wide DPE):
+# two interpolations between the same two values give both away, the minimum among them. From
+# 21 on, p05 and p10 never share an interval, so the whiskers are published from there (p95 and
+# p90 alike).
+MIN_WHISKER_DPE = 21
 DECIMALS = 1  # kWh/m²/yr, as the per-m² metrics of GET /v1/stats/{level}
 DENSITY_DIGITS = 4  # significant digits: densities are small numbers (0.0042 per kWh/m²)
 BOX_PERCENTS = {"whisker_low": 5, "q1": 25, "median": 50, "q3": 75, "whisker_high": 95}
@@ -88,10 +94,13 @@ def build_histogram(vigintiles: Vigintiles, n: int, min_dpe: int) -> list[BinRea
     ]
 
 
-def build_box(vigintiles: Vigintiles) -> BoxRead | None:
+def build_box(vigintiles: Vigintiles, n: int) -> BoxRead | None:
+    """The box of n values; whiskers null under MIN_WHISKER_DPE (see there)."""
     values = {name: _round(vigintiles.get(p)) for name, p in BOX_PERCENTS.items()}
     if any(value is None for value in values.values()):
         return None
+    if n < MIN_WHISKER_DPE:
+        values["whisker_low"] = values["whisker_high"] = None
     return BoxRead.model_validate(values)
 
 
@@ -110,8 +119,9 @@ def method_text(min_dpe: int) -> str:
     return (
         "Percentiles interpolated (quantile_cont) over the DPE of each group with a value of "
         "the metric, building-wide (immeuble) DPE included. Box: whiskers at the 5th and 95th "
-        "percentiles, box from the first to the third quartile, median inside; the minimum and "
-        "maximum are never published (each is one DPE's own value). Histogram: B bins between "
+        "percentiles (from 21 DPE on: below, p05 and p10 would pin the smallest values down), box "
+        "from the first to the third quartile, median inside; the minimum and maximum are never "
+        "published (each is one DPE's own value). Histogram: B bins between "
         "percentiles, each holding 1/B of the group's DPE, B the largest of 20, 10, 5, 4, 2 "
         f"that leaves at least {min_dpe} DPE per bin; the first and last bins are open-ended; "
         f"density = share ÷ width. A group is published from {max(min_dpe, MIN_BOX_DPE)} DPE "
@@ -182,7 +192,7 @@ def _group(
         n=n,
         suppressed=False,
         reason=None,
-        box=build_box(vigintiles) if n else None,
+        box=build_box(vigintiles, n) if n else None,
         histogram=build_histogram(vigintiles, n, thresholds.min_dpe),
     )
 

@@ -38,11 +38,15 @@ class BoxRead(BaseModel):
     """Box-plot figures: percentiles, never the minimum or the maximum (each is one DPE's own
     value). Rounded to 0.1 kWh/m²/yr."""
 
-    whisker_low: float = Field(description="5th percentile (p05).", examples=[95.0])
+    whisker_low: float | None = Field(
+        description="5th percentile (p05); null under 21 DPE (see `method`).", examples=[95.0]
+    )
     q1: float = Field(description="First quartile (p25).", examples=[140.0])
     median: float = Field(description="Median (p50).", examples=[190.0])
     q3: float = Field(description="Third quartile (p75).", examples=[240.0])
-    whisker_high: float = Field(description="95th percentile (p95).", examples=[365.0])
+    whisker_high: float | None = Field(
+        description="95th percentile (p95); null under 21 DPE (see `method`).", examples=[365.0]
+    )
 
 
 class BinRead(BaseModel):
