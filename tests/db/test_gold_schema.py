@@ -131,6 +131,23 @@ def test_street_and_commune_search_use_unaccented_trigram_indexes(owner_conn: Co
     assert any("areas_name_trgm_idx" in line[0] for line in plans[1])
 
 
+@pytest.mark.parametrize(
+    ("place", "index"),
+    [("code_insee", "buildings_commune_idx"), ("street_code", "buildings_street_idx")],
+)
+def test_a_building_page_reads_its_place_index_in_ban_id_order(
+    owner_conn: Conn, place: str, index: str
+) -> None:
+    owner_conn.execute("SET LOCAL enable_seqscan = off")
+    plan = owner_conn.execute(
+        f"EXPLAIN (COSTS OFF) SELECT ban_id FROM buildings WHERE annee = 2023 AND {place} = 'x' "
+        'AND ban_id COLLATE "C" > \'\' ORDER BY ban_id COLLATE "C" LIMIT 51'
+    ).fetchall()
+    lines = [line[0] for line in plan]
+    assert any(index in line for line in lines), lines
+    assert not any("Sort" in line for line in lines), lines  # the index gives the order
+
+
 def test_only_one_load_can_be_current(owner_conn: Conn) -> None:
     insert = "INSERT INTO data_loads (data_version, run_id, is_current) VALUES (%s, 'r', %s)"
     owner_conn.execute(insert, ("v1", True))

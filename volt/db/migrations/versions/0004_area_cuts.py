@@ -1,4 +1,5 @@
-"""Gold `area_cuts` (DPE dimensions per area), and an index for a département's communes.
+"""Gold `area_cuts` (DPE dimensions per area); indexes for a département's communes and for
+building pages in BAN id order.
 
 Revision ID: 0004
 Revises: 0003
@@ -59,6 +60,22 @@ COMMENT ON TABLE area_cuts IS
 # A département's communes (GET /v1/communes?departement=, /v1/stats/commune?parent=&
 # parent_level=departement) were read through the level's rows filtered one by one.
 INDEX_SQL = "CREATE INDEX areas_departement_idx ON areas (level, code_departement, annee)"
+# A page of a commune's (a street's) buildings in BAN id order (bytewise, as the API pages):
+# the index now gives that order, so a page reads its 51 rows instead of sorting every building
+# of the place. Same names and leading columns as 0002's, which they replace.
+BUILDING_PAGE_INDEXES = {
+    "buildings_commune_idx": ("code_insee", "annee"),
+    "buildings_street_idx": ("street_code", "annee"),
+}
+
+
+def _page_indexes(ordered: bool) -> list[str]:
+    statements = []
+    for name, columns in BUILDING_PAGE_INDEXES.items():
+        keys = ", ".join(columns) + (', ban_id COLLATE "C"' if ordered else "")
+        statements += [f"DROP INDEX {name}", f"CREATE INDEX {name} ON buildings ({keys})"]
+    return statements
+
 
 SERVING = ("communes", "buildings", "areas", "dpe_vs_metered", "area_cuts")
 INTERNAL = ("ban_addresses",)
@@ -91,6 +108,8 @@ def _recreate_functions(gold: Sequence[str], serving: Sequence[str]) -> None:
 def upgrade() -> None:
     op.execute(AREA_CUTS_SQL)
     op.execute(INDEX_SQL)
+    for statement in _page_indexes(ordered=True):
+        op.execute(statement)
     op.execute(grant("SELECT", ["area_cuts"], to="reader"))
     op.execute(grant(_migration("0002_gold").WRITER_DML, ["area_cuts"], to="writer"))
     _recreate_functions(SERVING + INTERNAL, SERVING)
@@ -99,5 +118,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS area_cuts__staging, area_cuts__old, area_cuts")
     op.execute("DROP INDEX areas_departement_idx")
+    for statement in _page_indexes(ordered=False):
+        op.execute(statement)
     gold_0003 = _migration("0003_gold_zone_only")
     _recreate_functions(gold_0003.SERVING + gold_0003.INTERNAL, gold_0003.SERVING)
