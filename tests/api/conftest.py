@@ -18,6 +18,8 @@ import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from tests.smtp_peer import SmtpPeer
 from volt.app import create_app
@@ -206,3 +208,25 @@ def audit_rows(settings: Settings, where: str, value: Any) -> list[dict[str, Any
 
 def user_id_of(token: str) -> int:
     return int(claims(token)["sub"])
+
+
+def insert_row(conn: Any, table: str, row: dict[str, Any]) -> None:
+    """INSERT one hand-built row (column names from the dict, values bound)."""
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in row),
+        sql.SQL(", ").join(sql.Placeholder() for _ in row),
+    )
+    conn.execute(query, list(row.values()))
+
+
+def publish_load(settings: Settings, version: str, manifest: dict[str, Any]) -> None:
+    """Make `version` the current data load (created, or made current again)."""
+    with connect(settings, DbRole.OWNER) as conn:
+        conn.execute("UPDATE data_loads SET is_current = false")
+        conn.execute(
+            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
+            "VALUES (%s, 'r', %s, true) "
+            "ON CONFLICT (data_version) DO UPDATE SET is_current = true",
+            (version, Jsonb(manifest)),
+        )

@@ -15,9 +15,8 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.testclient import TestClient
-from psycopg.types.json import Jsonb
 
-from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, migrated_database
+from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, migrated_database, publish_load
 from volt.api.data import CurrentLoadDep, DataRead, ExportFormat, FormatQuery, serve_data
 from volt.api.deps import AppStateDep
 from volt.api.security import ReaderOrAdmin
@@ -52,13 +51,7 @@ def glue_settings(
 
 
 def publish(settings: Settings, version: str) -> None:
-    with connect(settings, DbRole.OWNER) as conn:
-        conn.execute("UPDATE data_loads SET is_current = false")
-        conn.execute(
-            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
-            "VALUES (%s, 'r', %s, true)",
-            (version, Jsonb(MANIFEST)),
-        )
+    publish_load(settings, version, MANIFEST)
 
 
 @pytest.fixture

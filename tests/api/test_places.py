@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from psycopg.types.json import Jsonb
 
 from tests.api.conftest import (
     GENEROUS_LIMITS,
@@ -19,6 +18,7 @@ from tests.api.conftest import (
     bearer,
     migrated_database,
     open_client,
+    publish_load,
 )
 from volt.api.tokens import issue_token
 from volt.config import Settings, load_settings
@@ -96,14 +96,7 @@ VALUES (%s, %s, %s, %s, split_part(%s, '_', 1) || '_' || split_part(%s, '_', 2),
 
 
 def publish(settings: Settings, version: str) -> None:
-    with connect(settings, DbRole.OWNER) as conn:
-        conn.execute("UPDATE data_loads SET is_current = false")
-        conn.execute(
-            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
-            "VALUES (%s, 'r', %s, true) "
-            "ON CONFLICT (data_version) DO UPDATE SET is_current = true",
-            (version, Jsonb(MANIFEST)),
-        )
+    publish_load(settings, version, MANIFEST)
 
 
 @pytest.fixture(scope="module")

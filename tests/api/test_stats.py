@@ -17,10 +17,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, bearer, migrated_database
+from tests.api.conftest import (
+    CLIENT_IP,
+    GENEROUS_LIMITS,
+    bearer,
+    insert_row,
+    migrated_database,
+    publish_load,
+)
 from volt.api.tokens import issue_token
 from volt.app import create_app
 from volt.auth import users
@@ -216,24 +221,8 @@ def world_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _insert(conn: Any, table: str, row: dict[str, Any]) -> None:
-    query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(sql.Identifier(c) for c in row),
-        sql.SQL(", ").join(sql.Placeholder() for _ in row),
-    )
-    conn.execute(query, list(row.values()))
-
-
 def publish(settings: Settings, version: str) -> None:
-    with connect(settings, DbRole.OWNER) as conn:
-        conn.execute("UPDATE data_loads SET is_current = false")
-        conn.execute(
-            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
-            "VALUES (%s, 'r', %s, true) "
-            "ON CONFLICT (data_version) DO UPDATE SET is_current = true",
-            (version, Jsonb(MANIFEST)),
-        )
+    publish_load(settings, version, MANIFEST)
 
 
 @pytest.fixture(scope="module")
@@ -246,11 +235,11 @@ def world(
     assert set(world_rows()[0]) <= set(AREAS.column_names)
     with connect(settings, DbRole.OWNER) as conn:
         for row in world_rows():
-            _insert(conn, "areas", row)
+            insert_row(conn, "areas", row)
         for comparison in COMPARISON:
             row = {"level": "commune", "code": "06003", "annee": 2023} | comparison
             assert set(row) <= set(DPE_VS_METERED.column_names)
-            _insert(conn, "dpe_vs_metered", row)
+            insert_row(conn, "dpe_vs_metered", row)
     publish(settings, VERSION)
     with connect(settings, DbRole.WRITER) as conn:
         user = users.add_user(conn, settings, "stats-reader@example.org")

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, bearer, migrated_database
-from tests.api.test_stats import _insert, publish
+from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, bearer, insert_row, migrated_database
+from tests.api.test_stats import publish
 from tests.domain.test_privacy import recovered
 from volt.api.tokens import issue_token
 from volt.app import create_app
@@ -178,10 +178,10 @@ def world_settings(
     with connect(settings, DbRole.OWNER) as conn:
         for row in areas:
             assert set(row) <= set(AREAS.column_names)
-            _insert(conn, "areas", row)
+            insert_row(conn, "areas", row)
         for row in cuts:
             assert set(row) <= set(AREA_CUTS.column_names)
-            _insert(conn, "area_cuts", row)
+            insert_row(conn, "area_cuts", row)
     publish(settings, VERSION)
     with connect(settings, DbRole.WRITER) as conn:
         user = users.add_user(conn, settings, "cuts-reader@example.org")

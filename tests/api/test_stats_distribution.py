@@ -20,10 +20,15 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, bearer, migrated_database
+from tests.api.conftest import (
+    CLIENT_IP,
+    GENEROUS_LIMITS,
+    bearer,
+    insert_row,
+    migrated_database,
+    publish_load,
+)
 from volt.api.tokens import issue_token
 from volt.app import create_app
 from volt.auth import users
@@ -174,24 +179,8 @@ def world_cuts() -> list[dict[str, Any]]:
     return rows
 
 
-def _insert(conn: Any, table: str, row: dict[str, Any]) -> None:
-    query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(sql.Identifier(c) for c in row),
-        sql.SQL(", ").join(sql.Placeholder() for _ in row),
-    )
-    conn.execute(query, list(row.values()))
-
-
 def publish(settings: Settings, version: str) -> None:
-    with connect(settings, DbRole.OWNER) as conn:
-        conn.execute("UPDATE data_loads SET is_current = false")
-        conn.execute(
-            "INSERT INTO data_loads (data_version, run_id, manifest, is_current) "
-            "VALUES (%s, 'r', %s, true) "
-            "ON CONFLICT (data_version) DO UPDATE SET is_current = true",
-            (version, Jsonb(MANIFEST)),
-        )
+    publish_load(settings, version, MANIFEST)
 
 
 @pytest.fixture(scope="module")
@@ -206,9 +195,9 @@ def world(
     assert set(cuts[0]) <= set(AREA_CUTS.column_names)
     with connect(settings, DbRole.OWNER) as conn:
         for row in areas:
-            _insert(conn, "areas", row)
+            insert_row(conn, "areas", row)
         for row in cuts:
-            _insert(conn, "area_cuts", row)
+            insert_row(conn, "area_cuts", row)
     publish(settings, VERSION)
     with connect(settings, DbRole.WRITER) as conn:
         user = users.add_user(conn, settings, "distribution-reader@example.org")

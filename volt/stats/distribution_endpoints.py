@@ -14,10 +14,9 @@ from volt.api.deps import AppStateDep, ReadConn
 from volt.api.problems import problem_responses
 from volt.api.security import ReaderOrAdmin
 from volt.domain.cuts import CUT_LEVELS
-from volt.domain.privacy import Thresholds
 from volt.stats import distribution
 from volt.stats.distribution_schemas import DistributionBy, DistributionMetric, DistributionRead
-from volt.stats.endpoints import CodePath, YearQuery
+from volt.stats.endpoints import CodePath, YearQuery, thresholds
 
 router = APIRouter()
 
@@ -104,7 +103,7 @@ async def get_distribution(
     format: FormatQuery = ExportFormat.JSON,
 ) -> Response:
     area_level = distribution.cut_level(level)  # a 422 before any cache or query
-    limits = Thresholds(state.settings.privacy_min_dwellings, state.settings.privacy_min_dpe)
+    limits = thresholds(state.settings)
 
     async def produce() -> BaseModel:
         body = await distribution.get_distribution(
