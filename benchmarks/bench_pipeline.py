@@ -71,7 +71,7 @@ def bench_settings(out: Path) -> Any:
 
 def child_pipeline(sample: Path, out: Path, memory_limit: str, stop_after: str) -> dict[str, Any]:
     from volt.db.migrate import upgrade
-    from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, run_files
+    from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, run_etl
     from volt.etl.publish import PostgresPublisher
     from volt.etl.reports import StageReport
     from volt.etl.transforms.duck import DuckConfig
@@ -88,7 +88,7 @@ def child_pipeline(sample: Path, out: Path, memory_limit: str, stop_after: str) 
         upgrade(settings)
         publisher = PostgresPublisher(settings, f"{PIPELINE_VERSION}-bench-{time.time()}")
     run = FilesRun(sample, Zones(out / "zones"), DuckConfig(memory_limit, 2), stop_after=stop_after)  # type: ignore[arg-type]
-    report = run_files(run, Quiet(), publisher=publisher)
+    report = run_etl(run, Quiet(), publisher=publisher)
     gold = out / "zones" / "gold" / report.run_id
     return {"report": report.to_dict(), "gold": str(gold), "peak_rss_mb": peak_rss_mb()}
 

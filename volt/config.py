@@ -9,7 +9,7 @@ import ipaddress
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -166,6 +166,40 @@ class Settings(BaseSettings):
     load_streams: int = Field(
         default=2, ge=1, le=16, description="Parallel COPY connections of the gold load."
     )
+    # --- live sources (`volt etl run --source api`) ------------------------------------------
+    # Each root replaces the registry's public host (a mirror, or a local replay server in tests).
+    enedis_api: Literal["data-fair", "explore"] | None = Field(
+        default=None, description="Enedis API to read: data-fair (default) or Opendatasoft Explore."
+    )
+    enedis_api_url: str | None = Field(default=None, description="Root URL of the Enedis API.")
+    ademe_api_url: str | None = Field(default=None, description="Root URL of ADEME's data-fair.")
+    ademe_dataset: Literal["current", "legacy"] = Field(
+        default="current",
+        description="dpe03existant (current) or the former dpe-v2-logements-existants (legacy).",
+    )
+    ademe_api_key: SecretStr | None = Field(
+        default=None, description="Optional ADEME data-fair API key (sent as x-apiKey)."
+    )
+    ban_api_url: str | None = Field(default=None, description="Root URL of the BAN geocoder.")
+    ban_fallback_api_url: str | None = Field(
+        default=None,
+        description="Root URL of the fallback BAN geocoder; empty string disables the fallback.",
+    )
+    ban_files_url: str | None = Field(
+        default=None, description="Root URL of the BAN national address files."
+    )
+    http_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    http_retries: int = Field(
+        default=6, ge=0, le=20, description="Retries of one request on 429/5xx/timeouts."
+    )
+    http_backoff_max_seconds: float = Field(default=60.0, gt=0, le=900)
+    http_concurrency: int = Field(
+        default=4, ge=1, le=32, description="Requests in flight per host at most."
+    )
+    # addok scores are a text similarity; with the commune as a filter a right house number scores
+    # ≥ 0.8, and a runner-up within 0.05 means two plausible addresses (left undecided).
+    geocoder_min_score: float = Field(default=0.80, ge=0, le=1)
+    geocoder_min_margin: float = Field(default=0.05, ge=0, le=1)
     # --- privacy (DESIGN §3) ------------------------------------------------------------------
     privacy_min_dwellings: int = Field(
         # Enedis' own secret statistique: it publishes no address under 10 dwellings.

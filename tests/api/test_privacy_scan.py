@@ -31,7 +31,7 @@ from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.domain.roles import Role
 from volt.etl.load import PostgresRunRecorder
-from volt.etl.pipeline import FilesRun, run_files
+from volt.etl.pipeline import FilesRun, run_etl
 from volt.etl.publish import PostgresPublisher
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
@@ -61,7 +61,7 @@ def demo(
     sample = root / "sample"
     generate_sample(sample, communes=DEMO_COMMUNES, seed=11)
     run = FilesRun(sample, Zones(root / "zones"), DuckConfig("512MB", 2))
-    report = run_files(
+    report = run_etl(
         run,
         NullProgress(),
         PostgresRunRecorder(settings, "test"),

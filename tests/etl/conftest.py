@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from volt.etl.pipeline import FilesRun, run_files
+from volt.etl.pipeline import FilesRun, run_etl
 from volt.etl.reports import RunReport, StageReport
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
@@ -88,6 +88,6 @@ def run_silver(tmp_path: Path):  # type: ignore[no-untyped-def]
         run = FilesRun(
             input_dir, zones, DuckConfig("512MB", 1), year, departement, stop_after="silver"
         )
-        return SilverRun(run_files(run, NullProgress()), zones)
+        return SilverRun(run_etl(run, NullProgress()), zones)
 
     return run

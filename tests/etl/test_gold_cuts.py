@@ -12,7 +12,7 @@ from tests.etl.conftest import NullProgress
 from tests.etl.test_gold_world import World, ban, dpe, enedis, rows
 from volt.domain.cuts import CUT_LEVELS, VALUES, VIGINTILES, Dimension, vigintile_column
 from volt.etl.gold_schema import LABELS
-from volt.etl.pipeline import FilesRun, run_files
+from volt.etl.pipeline import FilesRun, run_etl
 from volt.etl.transforms.cut_values import create_cut_macros
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
@@ -372,7 +372,7 @@ def sample_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate_sample(root / "input", communes=6, seed=11)
     zones = Zones(root / "zones")
     run = FilesRun(root / "input", zones, DuckConfig("512MB", 2), stop_after="gold")
-    report = run_files(run, NullProgress())
+    report = run_etl(run, NullProgress())
     assert report.status == "succeeded", report.message
     return zones.gold(report.run_id)
 

@@ -13,7 +13,7 @@ from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.errors import InputFormatError
 from volt.etl.load import PostgresRunRecorder, list_runs
-from volt.etl.pipeline import FilesRun, run_files
+from volt.etl.pipeline import FilesRun, run_etl
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
 
@@ -25,7 +25,7 @@ def _run(settings: Settings, tmp_path: Path, files: dict[str, str | bytes], run_
     run = FilesRun(
         input_dir, Zones(tmp_path / "zones"), DuckConfig("256MB", 1), stop_after="silver"
     )
-    run_files(run, NullProgress(), PostgresRunRecorder(settings, "test"), run_id)
+    run_etl(run, NullProgress(), PostgresRunRecorder(settings, "test"), run_id)
 
 
 def test_a_run_and_its_stage_reports_are_recorded(pg_settings: Settings, tmp_path: Path) -> None:

@@ -286,14 +286,14 @@ def test_gzipped_ban_national_file(run_silver) -> None:
 
 def test_progress_reports_every_stage_in_order(tmp_path: Path) -> None:
     from tests.etl.conftest import NullProgress, write_inputs
-    from volt.etl.pipeline import FilesRun, run_files
+    from volt.etl.pipeline import FilesRun, run_etl
     from volt.etl.transforms.duck import DuckConfig
     from volt.etl.zones import Zones
 
     inputs = write_inputs(tmp_path / "in", {"enedis/x.csv": enedis(ENEDIS_ROW)})
     progress = NullProgress()
     run = FilesRun(inputs, Zones(tmp_path / "z"), DuckConfig("256MB", 1), stop_after="silver")
-    run_files(run, progress)
+    run_etl(run, progress)
     assert [e for e in progress.events if e[0] != "advance"] == [
         ("stage", "bronze"),
         ("done", "bronze/all"),

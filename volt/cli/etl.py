@@ -24,7 +24,7 @@ from volt.cli.common import console, handle_errors, settings_from_env
 from volt.config import Settings
 from volt.errors import UsageError
 from volt.etl.load import PostgresRunRecorder, list_runs
-from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, StopAfter, run_files, validate_scope
+from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, StopAfter, run_etl, validate_scope
 from volt.etl.publish import PostgresPublisher
 from volt.etl.reports import RunReport, StageReport
 from volt.etl.transforms.duck import DuckConfig
@@ -108,7 +108,7 @@ def run_pipeline(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        report = run_files(
+        report = run_etl(
             run,
             RichPipelineProgress(progress),
             PostgresRunRecorder(settings),

@@ -1,4 +1,4 @@
-"""One ETL run from input files: discover → bronze → silver → gold → quality gates → load.
+"""One ETL run: input files or live APIs → bronze → silver → gold → quality gates → load.
 
 Stages meet only through files in the zones; this module sequences them, times them, checks
 that every row is accounted for, and hands the run's reports to a recorder (PostgreSQL). The
@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from volt import __version__
 from volt.domain.codes import normalise_departement
 from volt.errors import UsageError, VoltError
+from volt.etl.geocode import Geocoder
 from volt.etl.manifest import Manifest
 from volt.etl.quality import QualityReport
 from volt.etl.reports import RunReport, StageReport
@@ -37,7 +38,7 @@ from volt.etl.transforms.silver import (
 from volt.etl.transforms.to_gold import GoldOutcome, silver_to_gold
 from volt.etl.zones import Zones
 
-StopAfter = Literal["silver", "gold", "load"]
+StopAfter = Literal["bronze", "silver", "gold", "load"]
 PIPELINE_VERSION = __version__  # part of data_version: a new pipeline gives a new load
 
 
@@ -71,6 +72,14 @@ class PipelineProgress(Protocol):
     def done(self, report: StageReport) -> None: ...
 
 
+class BronzeFetcher(Protocol):
+    """A live source that fetches a run's scope into its bronze directory (volt.etl.sources.api)."""
+
+    def params(self) -> dict[str, object]: ...
+
+    def to_bronze(self, bronze_dir: Path, run_id: str) -> tuple[Manifest, StageReport]: ...
+
+
 @dataclass(frozen=True)
 class FilesRun:
     input_dir: Path
@@ -80,6 +89,8 @@ class FilesRun:
     departement: str | None = None
     keep_work: bool = False
     stop_after: StopAfter = "load"
+    geocoders: tuple[Geocoder, ...] = ()  # after the national BAN file, on what it left pending
+    origin = "files"
 
     def params(self) -> dict[str, object]:
         return {
@@ -88,6 +99,32 @@ class FilesRun:
             "departement": self.departement,
             "stop_after": self.stop_after,
         }
+
+
+@dataclass(frozen=True)
+class ApiRun:
+    """A run whose bronze comes from the public APIs; then the same stages as for files."""
+
+    fetcher: BronzeFetcher
+    zones: Zones
+    duck: DuckConfig
+    year: int | None = None
+    departement: str | None = None
+    keep_work: bool = False
+    stop_after: StopAfter = "load"
+    geocoders: tuple[Geocoder, ...] = ()
+    origin = "api"
+
+    def params(self) -> dict[str, object]:
+        return {
+            "year": self.year,
+            "departement": self.departement,
+            "stop_after": self.stop_after,
+            **self.fetcher.params(),
+        }
+
+
+Run = FilesRun | ApiRun
 
 
 @dataclass
@@ -120,8 +157,8 @@ def validate_scope(year: int | None, departement: str | None) -> tuple[int | Non
     return year, dep
 
 
-def run_files(
-    run: FilesRun,
+def run_etl(
+    run: Run,
     progress: PipelineProgress,
     recorder: RunRecorder | None = None,
     run_id: str | None = None,
@@ -129,10 +166,12 @@ def run_files(
 ) -> RunReport:
     run_id = run_id or new_run_id()
     started = time.perf_counter()
-    inputs = discover_inputs(run.input_dir, run.departement)
-    check_headers(inputs)  # refuse before anything is written
+    inputs: dict[SourceName, list[Path]] = {}
+    if isinstance(run, FilesRun):
+        inputs = discover_inputs(run.input_dir, run.departement)
+        check_headers(inputs)  # refuse before anything is written
     if recorder:
-        recorder.started(run_id, "files", run.params())
+        recorder.started(run_id, run.origin, run.params())
     outcome = _Outcome()
     try:
         _run_stages(run, run_id, inputs, progress, publisher, outcome)
@@ -155,7 +194,7 @@ def run_files(
 
 
 def _run_stages(
-    run: FilesRun,
+    run: Run,
     run_id: str,
     inputs: dict[SourceName, list[Path]],
     progress: PipelineProgress,
@@ -163,7 +202,11 @@ def _run_stages(
     outcome: _Outcome,
 ) -> None:
     manifest = _bronze_and_silver(run, run_id, inputs, progress, outcome)
-    if _unbalanced(outcome):
+    if _unbalanced(outcome) or run.stop_after == "bronze":
+        if run.stop_after == "bronze" and outcome.status == "succeeded":
+            outcome.message = (
+                f"Stopped after bronze as asked; bronze zone: {run.zones.bronze(run_id)}"
+            )
         return
     if run.stop_after == "silver":
         outcome.message = "Stopped after silver as asked."
@@ -187,16 +230,21 @@ def _run_stages(
 
 
 def _bronze_and_silver(
-    run: FilesRun,
+    run: Run,
     run_id: str,
     inputs: dict[SourceName, list[Path]],
     progress: PipelineProgress,
     outcome: _Outcome,
 ) -> Manifest:
     bronze_dir = run.zones.bronze(run_id)
-    progress.stage("bronze", sum(p.stat().st_size for paths in inputs.values() for p in paths))
-    manifest, bronze = copy_to_bronze(inputs, bronze_dir, run_id, progress.advance)
+    if isinstance(run, ApiRun):
+        manifest, bronze = run.fetcher.to_bronze(bronze_dir, run_id)
+    else:
+        progress.stage("bronze", sum(p.stat().st_size for paths in inputs.values() for p in paths))
+        manifest, bronze = copy_to_bronze(inputs, bronze_dir, run_id, progress.advance)
     _done(progress, outcome, bronze, "bronze")
+    if run.stop_after == "bronze":
+        return manifest
     checked = inspect_inputs(manifest, bronze_dir)
     duck = replace(run.duck, temp_dir=run.zones.work(run_id) / "duckdb")
     progress.stage("silver", sum(1 for files in checked.values() if files))
@@ -216,11 +264,15 @@ def _bronze_and_silver(
     return manifest
 
 
-def _gold(run: FilesRun, run_id: str, progress: PipelineProgress, outcome: _Outcome) -> GoldOutcome:
+def _gold(run: Run, run_id: str, progress: PipelineProgress, outcome: _Outcome) -> GoldOutcome:
     progress.stage("gold", 2)
     duck = replace(run.duck, temp_dir=run.zones.work(run_id) / "duckdb")
     gold = silver_to_gold(
-        run.zones.silver(run_id), run.zones.gold(run_id), run.zones.work(run_id), duck
+        run.zones.silver(run_id),
+        run.zones.gold(run_id),
+        run.zones.work(run_id),
+        duck,
+        run.geocoders,
     )
     for stage in gold.stages:
         progress.advance(1)
@@ -231,7 +283,7 @@ def _gold(run: FilesRun, run_id: str, progress: PipelineProgress, outcome: _Outc
 
 
 def _publish(
-    run: FilesRun,
+    run: Run,
     run_id: str,
     manifest: Manifest,
     gold: GoldOutcome,
@@ -309,9 +361,7 @@ def check_headers(inputs: dict[SourceName, list[Path]]) -> None:
     refuse_if_missing(problems)
 
 
-def _finish(
-    run: FilesRun, report: RunReport, recorder: RunRecorder | None, error: str | None
-) -> None:
+def _finish(run: Run, report: RunReport, recorder: RunRecorder | None, error: str | None) -> None:
     path = run.zones.run_report(report.run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")

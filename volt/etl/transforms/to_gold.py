@@ -6,13 +6,15 @@ returns the stage reports, so that the pipeline stays free of SQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from volt.errors import VoltError
-from volt.etl.geocode import GeocodeReport, geocode_enedis
+from volt.etl.geocode import Geocoder, GeocodeReport, geocode_enedis
+from volt.etl.geocode.ban_file import BanFileGeocoder
 from volt.etl.reports import StageReport
 from volt.etl.transforms.duck import DuckConfig, connect, literal
 from volt.etl.transforms.gold import GoldReport, build_gold
@@ -33,10 +35,15 @@ def silver_glob(silver_dir: Path, source: str) -> str:
 
 
 def silver_to_gold(
-    silver_dir: Path, gold_dir: Path, work_dir: Path, duck: DuckConfig
+    silver_dir: Path,
+    gold_dir: Path,
+    work_dir: Path,
+    duck: DuckConfig,
+    extra_geocoders: Sequence[Geocoder] = (),
 ) -> GoldOutcome:
+    """`extra_geocoders` run after the national BAN file, over the addresses it left pending."""
     try:
-        return _silver_to_gold(silver_dir, gold_dir, work_dir, duck)
+        return _silver_to_gold(silver_dir, gold_dir, work_dir, duck, extra_geocoders)
     except duckdb.OutOfMemoryException as exc:
         raise VoltError(
             f"The gold stage ran out of memory under the DuckDB cap of {duck.memory_limit}.",
@@ -46,7 +53,11 @@ def silver_to_gold(
 
 
 def _silver_to_gold(
-    silver_dir: Path, gold_dir: Path, work_dir: Path, duck: DuckConfig
+    silver_dir: Path,
+    gold_dir: Path,
+    work_dir: Path,
+    duck: DuckConfig,
+    extra_geocoders: Sequence[Geocoder],
 ) -> GoldOutcome:
     con = connect(duck)
     try:
@@ -57,9 +68,9 @@ def _silver_to_gold(
         )
         create_labelled_dpe(con)
         geocoded = work_dir / GEOCODED_FILE
-        geocode = geocode_enedis(
-            con, silver_glob(silver_dir, "enedis"), silver_glob(silver_dir, "ban"), geocoded
-        )
+        ban = silver_glob(silver_dir, "ban")
+        chain = [BanFileGeocoder(ban), *extra_geocoders]
+        geocode = geocode_enedis(con, silver_glob(silver_dir, "enedis"), ban, geocoded, chain)
         gold = build_gold(
             con,
             enedis_geocoded=str(geocoded),

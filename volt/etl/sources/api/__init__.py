@@ -1,0 +1,1 @@
+"""Live sources: the Enedis, ADEME and BAN web APIs, fetched politely into bronze."""
