@@ -10,6 +10,7 @@ from volt import __version__
 from volt.cli import db as db_cli
 from volt.cli import demo as demo_cli
 from volt.cli import etl as etl_cli
+from volt.cli import replay as replay_cli
 from volt.cli import sample as sample_cli
 from volt.cli import serve as serve_cli
 from volt.cli import users as users_cli
@@ -28,6 +29,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(sample_cli.app, name="sample")
 app.add_typer(etl_cli.app, name="etl")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(replay_cli.app, name="replay")
 app.command("demo")(demo_cli.demo)
 app.command("serve")(serve_cli.serve)
 

@@ -19,7 +19,9 @@ REAL_WORLD_FILES = {
     "ban/adresses-48.csv": "adresses-48.csv",
     "geocoder/cannes.csv": "cannes-ban-search-csv-result.csv",
 }
-SAMPLE_COMMUNES = 3  # Lyon (69), Ajaccio (2A), Cannes (06): three départements, all Enedis spellings
+SAMPLE_COMMUNES = (
+    3  # Lyon (69), Ajaccio (2A), Cannes (06): three départements, all Enedis spellings
+)
 
 
 def make_real_world(root: Path) -> Path:

@@ -1,4 +1,4 @@
-"""The replay server answers like the real hosts (wire shapes, paging, filters) and injects faults."""
+"""The replay server answers like the real hosts (wire shapes, paging, filters), injects faults."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import csv
 import gzip
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from tests.etl.sources.replay_worlds import FIXTURES, make_real_world, make_sample_world
+from volt.cli.main import app as cli_app
 from volt.etl.sources.replay import ReplayServer, World, max_in_window
 
 ENEDIS = "/data-fair/api/v1/datasets/consommation-annuelle-residentielle-par-adresse"
@@ -82,7 +88,9 @@ def test_lines_paging_gives_every_row_once_in_order(
 def test_lines_paging_after_a_filter_skips_other_rows(
     server: ReplayServer, client: httpx.Client
 ) -> None:
-    rows, requests = follow(client, server.url + DPE + "/lines", size=40, code_departement_ban_eq="48")
+    rows, requests = follow(
+        client, server.url + DPE + "/lines", size=40, code_departement_ban_eq="48"
+    )
     assert (len(rows), requests) == (LOZERE_DPE, 4)
     # The Cannes JSON lines come first in the table (file order), so Lozère starts at _i 47.
     assert [r["_i"] for r in rows][:2] == [CANNES_DPE + 1, CANNES_DPE + 2]
@@ -139,12 +147,16 @@ def test_ban_id_list_filter(server: ReplayServer, client: httpx.Client) -> None:
 
 
 def test_unknown_filter_field_is_refused(server: ReplayServer, client: httpx.Client) -> None:
-    # The legacy dataset has no snake_case keys: a filter in the wrong spelling must not pass silently.
-    response = client.get(server.url + DPE_LEGACY + "/lines", params={"code_departement_ban_eq": "06"})
+    # The legacy dataset has no snake_case keys: a filter in the wrong spelling must not pass.
+    response = client.get(
+        server.url + DPE_LEGACY + "/lines", params={"code_departement_ban_eq": "06"}
+    )
     assert response.status_code == 400
 
 
-def test_select_returns_only_the_selected_fields(server: ReplayServer, client: httpx.Client) -> None:
+def test_select_returns_only_the_selected_fields(
+    server: ReplayServer, client: httpx.Client
+) -> None:
     answer = client.get(
         server.url + DPE + "/lines", params={"size": 1, "select": "numero_dpe,etiquette_dpe"}
     ).json()
@@ -232,7 +244,9 @@ def test_status_fault_429_with_retry_after_seconds(
 
 
 def test_status_fault_retry_after_http_date(server: ReplayServer, client: httpx.Client) -> None:
-    server.faults.add("/lines", "status", status=429, retry_after=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    server.faults.add(
+        "/lines", "status", status=429, retry_after=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )
     response = client.get(server.url + DPE + "/lines")
     assert response.headers["Retry-After"] == "Fri, 02 Jan 2026 03:04:05 GMT"
 
@@ -361,14 +375,16 @@ def test_explore_catalog_metadata(server: ReplayServer, client: httpx.Client) ->
     ("where", "total"),
     [
         (WHERE_06, CANNES_06),
-        ('annee=date\'2022\' and code_departement="06"', CANNES_06),
+        ("annee=date'2022' and code_departement=\"06\"", CANNES_06),
         ("code_departement='76' AND annee=2022", 19),
         ("annee=date'2023'", 0),
         ("", CANNES_ROWS),
     ],
 )
 def test_explore_where(server: ReplayServer, client: httpx.Client, where: str, total: int) -> None:
-    answer = client.get(server.url + EXPLORE + "/records", params={"where": where, "limit": 0}).json()
+    answer = client.get(
+        server.url + EXPLORE + "/records", params={"where": where, "limit": 0}
+    ).json()
     assert answer == {"total_count": total, "results": []}
 
 
@@ -461,7 +477,9 @@ def test_ban_if_none_match_gives_304(server: ReplayServer, client: httpx.Client)
 def test_ban_if_modified_since(
     server: ReplayServer, client: httpx.Client, since: str, status: int
 ) -> None:
-    assert client.get(server.url + BAN_48, headers={"If-Modified-Since": since}).status_code == status
+    assert (
+        client.get(server.url + BAN_48, headers={"If-Modified-Since": since}).status_code == status
+    )
 
 
 def test_ban_head_gives_headers_only(server: ReplayServer, client: httpx.Client) -> None:
@@ -483,3 +501,228 @@ def test_ban_update_changes_the_validators(server: ReplayServer, client: httpx.C
 def test_ban_unknown_departement_is_404(server: ReplayServer, client: httpx.Client) -> None:
     url = server.url + "/data/ban/adresses/latest/csv/adresses-75.csv.gz"
     assert client.get(url).status_code == 404
+
+
+# -- BAN geocoder -----------------------------------------------------------------------------
+
+RESULT_COLUMNS = [
+    "latitude", "longitude", "result_label", "result_score", "result_score_next", "result_type",
+    "result_id", "result_housenumber", "result_name", "result_street", "result_postcode",
+    "result_city", "result_context", "result_citycode", "result_oldcitycode", "result_oldcity",
+    "result_district", "result_status",
+]  # fmt: skip
+
+
+@pytest.fixture
+def sample_server(sample_world_dir: Path) -> Iterator[ReplayServer]:
+    with ReplayServer(World.load(sample_world_dir)) as replay:
+        yield replay
+
+
+def search_csv(
+    client: httpx.Client, url: str, body: str, **form: str | list[str]
+) -> tuple[int, list[list[str]]]:
+    response = client.post(
+        url + "/search/csv", files={"data": ("in.csv", body.encode())}, data=form
+    )
+    if response.status_code != 200:
+        return response.status_code, []
+    delimiter = ";" if ";" in body.split("\n", 1)[0] else ","
+    return 200, list(csv.reader(io.StringIO(response.text), delimiter=delimiter))
+
+
+def test_search_csv_answer_layout(sample_server: ReplayServer, client: httpx.Client) -> None:
+    body = "adresse;code_commune\n2 RUE DES LILAS;2A004\n"
+    status, rows = search_csv(
+        client, sample_server.url, body, columns="adresse", citycode="code_commune"
+    )
+    assert status == 200
+    assert rows[0] == ["adresse", "code_commune", *RESULT_COLUMNS]
+    answer = dict(zip(rows[0], rows[1], strict=True))
+    assert {k: answer[k] for k in ("adresse", "code_commune", "result_label", "result_id")} == {
+        "adresse": "2 RUE DES LILAS",
+        "code_commune": "2A004",
+        "result_label": "2 Rue des Lilas 20000 Ajaccio",
+        "result_id": "2A004_0270_00002",
+    }
+    assert (answer["latitude"], answer["longitude"]) == ("41.919185", "8.754828")
+    assert (answer["result_type"], answer["result_score"], answer["result_status"]) == (
+        "housenumber", "0.95", "ok"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "citycode", "expected"),
+    [
+        # Trap: Enedis abbreviations and apostrophes (`RTE D ESPAGNE` = `Route d'Espagne`).
+        ("1 RTE D ESPAGNE", "2A004", ("ok", "housenumber", "2A004_0140_00001", "0.95", "")),
+        # Trap: repetition indices (`6 B` = `6 bis`, `4A` = `4 a`) and the Œ ligature.
+        (
+            "6 B RUE DES OEILLETS",
+            "2A004",
+            ("ok", "housenumber", "2A004_0310_00006_bis", "0.95", ""),
+        ),
+        ("4A RUE DES ŒILLETS", "2A004", ("ok", "housenumber", "2A004_0310_00004_a", "0.95", "")),
+        # A number the street does not have: the street itself, below any sensible threshold.
+        ("1 RUE DES LILAS", "2A004", ("ok", "street", "2A004_0270", "0.75", "0.725")),
+        ("5 RUE INCONNUE", "2A004", ("not-found", "", "", "", "")),
+        # Misspelt and glued street names still find their street.
+        ("31 PLACE DES ANNEURS", "06029", ("ok", "housenumber", "06029_0410_00031", "0.935", "")),
+        ("55 CHEMIN GEORGESAND", "06029", ("ok", "housenumber", "06029_0060_00055", "0.95", "")),
+        # The same address in two communes, no commune filter: a tie (no margin).
+        ("4 ALLEE CARNOT", "", ("ok", "housenumber", "06029_0040_00004", "0.95", "0.95")),
+    ],
+)
+def test_search_csv_matcher(
+    sample_server: ReplayServer,
+    client: httpx.Client,
+    query: str,
+    citycode: str,
+    expected: tuple[str, ...],
+) -> None:
+    form: dict[str, str | list[str]] = {"columns": "adresse"}
+    if citycode:
+        form["citycode"] = "code_commune"
+    body = f"adresse;code_commune\n{query};{citycode}\n"
+    _, rows = search_csv(client, sample_server.url, body, **form)
+    answer = dict(zip(rows[0], rows[1], strict=True))
+    got = tuple(
+        answer[k]
+        for k in ("result_status", "result_type", "result_id", "result_score", "result_score_next")
+    )
+    assert got == expected
+
+
+def test_search_csv_plm_citycode_is_the_arrondissement(
+    sample_server: ReplayServer, client: httpx.Client
+) -> None:
+    # Trap: Enedis writes Lyon's whole-city code (69123); BAN addresses carry the arrondissement.
+    body = "adresse;code_commune\n2 TRAVERSE CARNOT;69123\n"
+    _, filtered = search_csv(
+        client, sample_server.url, body, columns="adresse", citycode="code_commune"
+    )
+    _, unfiltered = search_csv(client, sample_server.url, body, columns="adresse")
+    assert filtered[1][-1] == "not-found"
+    answer = dict(zip(unfiltered[0], unfiltered[1], strict=True))
+    assert (answer["result_citycode"], answer["result_city"], answer["result_district"]) == (
+        "69383", "Lyon", "Lyon 3e Arrondissement"
+    )  # fmt: skip
+
+
+def test_search_csv_replays_recorded_answers(server: ReplayServer, client: httpx.Client) -> None:
+    body = (
+        "adresse,code_commune,nom_commune\n13 RUE LACOUR,06029,Cannes\n99 RUE NULLE,06029,Cannes\n"
+    )
+    _, rows = search_csv(client, server.url, body, columns="adresse", citycode="code_commune")
+    recorded = dict(zip(rows[0], rows[1], strict=True))
+    assert recorded["result_label"] == "13 RUE LACOUR 06400 CANNES"
+    assert (recorded["result_score"], recorded["result_score_next"]) == ("0.6800990909090909", "")
+    assert recorded["result_context"] == "06, Alpes-Maritimes, Provence-Alpes-Côte d'Azur"
+    assert rows[2][-1] == "not-found"  # no BAN file for 06 in this world
+
+
+def test_search_csv_statuses_and_result_columns(
+    sample_server: ReplayServer, client: httpx.Client
+) -> None:
+    body = "numero,voie,cp\n2,RUE DES LILAS,20000\n,,20000\n9,RUE INCONNUE,20000\n"
+    _, rows = search_csv(
+        client,
+        sample_server.url,
+        body,
+        columns=["numero", "voie"],
+        postcode="cp",
+        result_columns=["result_id", "result_status"],
+    )
+    assert rows == [
+        ["numero", "voie", "cp", "result_id", "result_status"],
+        ["2", "RUE DES LILAS", "20000", "2A004_0270_00002", "ok"],
+        ["", "", "20000", "", "skipped"],
+        ["9", "RUE INCONNUE", "20000", "", "not-found"],
+    ]
+
+
+def test_search_csv_refuses_an_unknown_column(
+    sample_server: ReplayServer, client: httpx.Client
+) -> None:
+    status, _ = search_csv(client, sample_server.url, "adresse\n1 RUE X\n", columns="nope")
+    assert status == 400
+
+
+def test_search_geojson(sample_server: ReplayServer, client: httpx.Client) -> None:
+    answer = client.get(
+        sample_server.url + "/geocodage/search",
+        params={"q": "2 RUE DES LILAS", "citycode": "2A004", "limit": 1},
+    ).json()
+    assert (answer["type"], len(answer["features"])) == ("FeatureCollection", 1)
+    feature = answer["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [8.754828, 41.919185]}
+    assert feature["properties"] == {
+        "label": "2 Rue des Lilas 20000 Ajaccio", "score": 0.95, "housenumber": "2",
+        "id": "2A004_0270_00002", "type": "housenumber", "name": "2 Rue des Lilas",
+        "postcode": "20000", "citycode": "2A004", "x": 1178013.25, "y": 6108369.72,
+        "city": "Ajaccio", "context": "2A", "importance": 0.5, "street": "Rue des Lilas",
+    }  # fmt: skip
+
+
+def test_search_needs_a_query(sample_server: ReplayServer, client: httpx.Client) -> None:
+    assert client.get(sample_server.url + "/search", params={"q": "ab"}).status_code == 400
+
+
+def test_failing_primary_and_working_fallback_geocoders(
+    sample_server: ReplayServer, client: httpx.Client
+) -> None:
+    with ReplayServer(sample_server.world) as fallback:
+        sample_server.faults.add("/search/csv", "status", status=503, times=None)
+        body = "adresse\n2 RUE DES LILAS\n"
+        assert search_csv(client, sample_server.url, body)[0] == 503
+        assert search_csv(client, fallback.url, body)[0] == 200
+
+
+# -- CLI --------------------------------------------------------------------------------------
+
+CLI_START_TIMEOUT_S = 30  # importing the CLI takes a few seconds on a busy machine
+
+
+def test_cli_serves_a_world_until_stopped(real_world_dir: Path, client: httpx.Client) -> None:
+    command = [sys.executable, "-m", "volt.cli.main", "replay", "serve", str(real_world_dir)]
+    env = {**os.environ, "COLUMNS": "200"}
+    with subprocess.Popen(
+        [*command, "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = _served_url(process.stdout)
+            assert client.get(url + ENEDIS).json()["count"] == CANNES_ROWS
+        finally:
+            process.terminate()
+    assert process.returncode is not None
+
+
+def _served_url(stdout: IO[str]) -> str:
+    deadline = time.monotonic() + CLI_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        line = stdout.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            return match[1]
+    raise AssertionError("the replay server never printed its URL")
+
+
+def test_cli_refuses_a_missing_world(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli_app, ["replay", "serve", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "is not a directory" in " ".join(result.output.split())  # Rich wraps lines
+
+
+def test_request_log_keeps_the_headers(server: ReplayServer, client: httpx.Client) -> None:
+    client.get(server.url + DPE + "/lines", headers={"x-apiKey": "secret-key"})
+    assert server.log.entries()[-1].headers["x-apikey"] == "secret-key"
+
+
+@pytest.mark.parametrize("param", ["qs", "format", "sort", "surface_habitable_logement_gte"])
+def test_data_fair_parameters_not_replayed_are_refused(
+    server: ReplayServer, client: httpx.Client, param: str
+) -> None:
+    # A fetch relying on them must fail here, not silently get unfiltered rows.
+    response = client.get(server.url + DPE + "/lines", params={param: "x"})
+    assert response.status_code == 400

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
-from volt.etl.sources.replay.messages import BadRequest, Request, Response
+from volt.etl.sources.replay.messages import ReplayRequestError, Request, Response
 from volt.etl.sources.replay.world import BanFile, World
 
 
 def national_file(request: Request, world: World, departement: str) -> Response:
     file = world.ban_file(departement)
     if file is None:
-        raise BadRequest(404, {"error": f"adresses-{departement}.csv.gz not found"})
+        raise ReplayRequestError(404, {"error": f"adresses-{departement}.csv.gz not found"})
     headers = {"ETag": file.etag, "Last-Modified": file.last_modified_http}
     if not_modified(request, file):
         return Response(304, b"", "application/gzip", headers)

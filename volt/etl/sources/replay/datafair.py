@@ -1,7 +1,7 @@
 """data-fair replay (opendata.enedis.fr, data.ademe.fr): dataset metadata and `/lines` paging.
 
 Supports what volt sends: `size` (≤ 10,000; 0 = total only), `select`, `<field>_eq`, `<field>_in`,
-`after` (the last row's `_i`), absolute `next` URLs; dataset metadata with `count` and `dataUpdatedAt`.
+`after` (the last row's `_i`), absolute `next` URLs; metadata with `count` and `dataUpdatedAt`.
 """
 
 from __future__ import annotations
@@ -9,12 +9,22 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from volt.etl.sources.replay.messages import BadRequest, Request, Response, int_arg, json_response
+from volt.etl.sources.replay.messages import (
+    ReplayRequestError,
+    Request,
+    Response,
+    int_arg,
+    json_response,
+)
 from volt.etl.sources.replay.tables import Filters, Row, View, row_identity
 
 MAX_SIZE = 10_000  # data-fair refuses larger pages
 DEFAULT_SIZE = 12  # data-fair's default page size when `size` is absent
 FILTER_SUFFIXES = ("_eq", "_in")
+# Real data-fair parameters this replay does not implement: refused, so that a fetch relying on
+# them fails loudly here instead of silently getting unfiltered rows.
+UNSUPPORTED_PARAMS = ("qs", "q", "format", "sort")
+UNSUPPORTED_SUFFIXES = ("_gte", "_lte", "_gt", "_lt", "_nin", "_neq", "_exists", "_search")
 # data-fair's schema types for the registry's column types.
 SCHEMA_TYPES = {"int": "integer", "year": "integer", "float": "number"}
 
@@ -41,7 +51,7 @@ def dataset(request: Request, view: View) -> Response:
 def lines(request: Request, view: View) -> Response:
     size = int_arg(request, "size", DEFAULT_SIZE)
     if not 0 <= size <= MAX_SIZE:
-        raise BadRequest(400, f"size must be between 0 and {MAX_SIZE}")
+        raise ReplayRequestError(400, f"size must be between 0 and {MAX_SIZE}")
     after = int_arg(request, "after", 0)
     select = _select(request, view)
     snap = view.table.snapshot()
@@ -83,7 +93,9 @@ def _select(request: Request, view: View) -> list[str] | None:
     known = set(view.keys.values())
     unknown = [k for k in wanted if k not in known]
     if unknown:
-        raise BadRequest(400, f"Impossible de sélectionner les champs inconnus: {', '.join(unknown)}")
+        raise ReplayRequestError(
+            400, f"Impossible de sélectionner les champs inconnus: {', '.join(unknown)}"
+        )
     return wanted
 
 
@@ -91,12 +103,15 @@ def _filters(request: Request, view: View) -> Filters:
     by_wire = view.wire_to_canonical
     filters: list[tuple[str, tuple[str, ...]]] = []
     for name, value in request.query:
+        unsupported = name in UNSUPPORTED_PARAMS and not (name == "sort" and value == "_i")
+        if unsupported or name.endswith(UNSUPPORTED_SUFFIXES):
+            raise ReplayRequestError(400, f"{name} is not replayed (only _eq, _in, select, after)")
         suffix = name[-3:]
         if suffix not in FILTER_SUFFIXES:
             continue
         wire = name[:-3]
         if wire not in by_wire:
-            raise BadRequest(400, f"Champ inconnu dans le filtre {name}: {wire}")
+            raise ReplayRequestError(400, f"Champ inconnu dans le filtre {name}: {wire}")
         accepted = tuple(value.split(",")) if suffix == "_in" else (value,)
         filters.append((by_wire[wire], accepted))
     return tuple(sorted(filters))

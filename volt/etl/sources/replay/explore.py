@@ -11,7 +11,13 @@ import io
 import re
 from typing import Any
 
-from volt.etl.sources.replay.messages import BadRequest, Request, Response, int_arg, json_response
+from volt.etl.sources.replay.messages import (
+    ReplayRequestError,
+    Request,
+    Response,
+    int_arg,
+    json_response,
+)
 from volt.etl.sources.replay.tables import Filters, View, as_text
 
 RECORDS_MAX_LIMIT = 100  # Explore's maximum `limit` on /records
@@ -33,7 +39,9 @@ _AND = re.compile(r"and\b", re.IGNORECASE)
 
 def dataset(request: Request, view: View) -> Response:
     snap = view.table.snapshot()
-    fields = [{"name": wire, "type": FIELD_TYPES.get(kind, "text")} for wire, kind in view.field_types()]
+    fields = [
+        {"name": wire, "type": FIELD_TYPES.get(kind, "text")} for wire, kind in view.field_types()
+    ]
     return json_response(
         {
             "dataset_id": view.dataset_id,
@@ -150,9 +158,9 @@ def _project(row: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
     return row if select is None else {k: row.get(k) for k in select}
 
 
-def _parameter_error(message: str) -> BadRequest:
-    return BadRequest(400, {"error_code": "InvalidRESTParameterError", "message": message})
+def _parameter_error(message: str) -> ReplayRequestError:
+    return ReplayRequestError(400, {"error_code": "InvalidRESTParameterError", "message": message})
 
 
-def _odsql_error(message: str) -> BadRequest:
-    return BadRequest(400, {"error_code": "ODSQLError", "message": message})
+def _odsql_error(message: str) -> ReplayRequestError:
+    return ReplayRequestError(400, {"error_code": "ODSQLError", "message": message})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -102,6 +103,7 @@ class LogEntry:
     status: int
     bytes: int  # body bytes actually sent
     faults: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)  # request headers, names lower case
 
     @property
     def path(self) -> str:

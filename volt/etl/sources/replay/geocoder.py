@@ -1,4 +1,4 @@
-"""BAN geocoder replay (data.geopf.fr/geocodage, api-adresse.data.gouv.fr): `/search`, `/search/csv`.
+"""BAN geocoder replay (data.geopf.fr/geocodage, api-adresse.data.gouv.fr): /search, /search/csv.
 
 Recorded real answers (world `geocoder/*.csv`) are replayed first for their (query, citycode);
 other queries go to the matcher over the world's BAN rows.
@@ -17,7 +17,13 @@ from email.policy import HTTP
 from typing import Any
 
 from volt.etl.sources.replay.matcher import Candidate, Index, normalise
-from volt.etl.sources.replay.messages import BadRequest, Request, Response, int_arg, json_response
+from volt.etl.sources.replay.messages import (
+    ReplayRequestError,
+    Request,
+    Response,
+    int_arg,
+    json_response,
+)
 from volt.etl.sources.replay.world import World
 
 RESULT_COLUMNS = (
@@ -145,9 +151,11 @@ def properties(c: Candidate) -> dict[str, Any]:
 def search(request: Request, world: World) -> Response:
     query = (request.arg("q") or "").strip()
     if not 3 <= len(query) <= 200:
-        raise BadRequest(400, {
+        raise ReplayRequestError(400, {
             "code": 400, "message": "Failed parsing query",
-            "detail": ["q: must contain between 3 and 200 chars and start with a number or a letter"],
+            "detail": [
+                "q: must contain between 3 and 200 chars and start with a number or a letter"
+            ],
         })  # fmt: skip
     limit = int_arg(request, "limit", SEARCH_DEFAULT_LIMIT)
     citycode, postcode, kind = request.arg("citycode"), request.arg("postcode"), request.arg("type")
@@ -167,22 +175,34 @@ def search(request: Request, world: World) -> Response:
 def _feature(props: dict[str, Any], c: Candidate) -> dict[str, Any]:
     lat, lon = (float(c.row["lat"]), float(c.row["lon"])) if c.row else c.street.centre
     clean = {k: v for k, v in props.items() if v is not None}
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": clean}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": clean,
+    }
 
 
 def _recorded_feature(r: Result) -> dict[str, Any]:
-    props = {k.removeprefix("result_"): v for k, v in r.items() if k.startswith("result_") and v}
+    props: dict[str, Any] = {
+        k.removeprefix("result_"): v for k, v in r.items() if k.startswith("result_") and v
+    }
     props["score"] = float(props.get("score", 0))
     props.pop("status", None)
     point = [float(r["longitude"]), float(r["latitude"])]
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": point}, "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": point},
+        "properties": props,
+    }
 
 
 def search_csv(request: Request, world: World) -> Response:
     """addok's batch endpoint: the uploaded CSV's columns followed by the result columns."""
     form = parse_multipart(request)
     if "data" not in form:
-        raise BadRequest(400, {"code": 400, "message": "A file is required in the `data` field."})
+        raise ReplayRequestError(
+            400, {"code": 400, "message": "A file is required in the `data` field."}
+        )
     text = form["data"][-1].decode("utf-8-sig")
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t|", key=first_line.count)
@@ -193,7 +213,7 @@ def search_csv(request: Request, world: World) -> Response:
     postcode_col = form["postcode"][-1].decode() if "postcode" in form else None
     for name in (*columns, citycode_col, postcode_col):
         if name is not None and name not in header:
-            raise BadRequest(400, {"code": 400, "message": f"Cannot find column {name!r}"})
+            raise ReplayRequestError(400, {"code": 400, "message": f"Cannot find column {name!r}"})
     wanted = [c.decode() for c in form.get("result_columns", [])] or list(RESULT_COLUMNS)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
@@ -213,7 +233,7 @@ def parse_multipart(request: Request) -> dict[str, list[bytes]]:
     """Form fields and files of a multipart/form-data body, by field name, in order."""
     content_type = request.header("Content-Type") or ""
     if not content_type.startswith("multipart/form-data"):
-        raise BadRequest(400, {"code": 400, "message": "Expected multipart/form-data."})
+        raise ReplayRequestError(400, {"code": 400, "message": "Expected multipart/form-data."})
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + request.body)
     fields: dict[str, list[bytes]] = defaultdict(list)

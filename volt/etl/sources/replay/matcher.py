@@ -27,11 +27,19 @@ ABBREVIATIONS = {
 }  # fmt: skip
 LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae"})
 STOPWORDS = frozenset({"DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AU", "AUX", "ET"})
-STREET_TYPES = frozenset(
-    "RUE AVENUE BOULEVARD COURS CHEMIN IMPASSE PLACE ALLEE ROUTE QUAI SQUARE PASSAGE MONTEE "
-    "TRAVERSE RESIDENCE ESPLANADE PROMENADE ROND POINT FAUBOURG LIEU DIT".split()
-)
-REPETITIONS = {"B": "bis", "BIS": "bis", "T": "ter", "TER": "ter", "Q": "quater", "QUATER": "quater"}
+STREET_TYPES = frozenset({
+    "RUE", "AVENUE", "BOULEVARD", "COURS", "CHEMIN", "IMPASSE", "PLACE", "ALLEE", "ROUTE", "QUAI",
+    "SQUARE", "PASSAGE", "MONTEE", "TRAVERSE", "RESIDENCE", "ESPLANADE", "PROMENADE", "ROND",
+    "POINT", "FAUBOURG", "LIEU", "DIT",
+})  # fmt: skip
+REPETITIONS = {
+    "B": "bis",
+    "BIS": "bis",
+    "T": "ter",
+    "TER": "ter",
+    "Q": "quater",
+    "QUATER": "quater",
+}
 TYPO_MIN_RATIO = 0.8  # one or two letters off in a long word (TANNEURS / ANNEURS: 0.93)
 GLUED_MIN_RATIO = 0.9  # letters nearly identical once spaces are ignored
 MIN_SIMILARITY = 0.5  # below this a street is not a candidate at all (→ not-found)
@@ -102,7 +110,7 @@ class Candidate:
 
 
 class Index:
-    """BAN streets by commune, with a token → streets index so a query only scores likely streets."""
+    """BAN streets by commune, and a word → streets index so a query scores likely streets only."""
 
     def __init__(self, ban_csvs: list[bytes]) -> None:
         self.streets: dict[tuple[str, str], Street] = {}
@@ -168,11 +176,16 @@ class Index:
         noise = self.city_tokens[street.citycode] - set(street.tokens)
         query = [w for w in words if w not in noise and not (w.isdigit() and len(w) == 5)]
         sim = similarity(street.tokens, query)
-        if sim < MIN_SIMILARITY:
+        named = [w for w in street.tokens if w not in STREET_TYPES]
+        query_named = [w for w in query if w not in STREET_TYPES]
+        # A shared street-type word alone (`RUE`) is no match: the name must look alike too.
+        if sim < MIN_SIMILARITY or (named and similarity(named, query_named) == 0):
             return None
         row = street.numbers.get(number) if number else None
         if row is not None:
-            return Candidate(round(HOUSENUMBER_BASE + HOUSENUMBER_SPAN * sim, 6), "housenumber", street, row)
+            return Candidate(
+                round(HOUSENUMBER_BASE + HOUSENUMBER_SPAN * sim, 6), "housenumber", street, row
+            )
         return Candidate(round(STREET_BASE + STREET_SPAN * sim, 6), "street", street, None)
 
 

@@ -14,7 +14,7 @@ class Request:
     method: str
     path: str  # without the query string
     query: list[tuple[str, str]]  # decoded pairs, in order, blanks kept
-    headers: Mapping[str, str]  # case-insensitive (an email.message.Message)
+    headers: Mapping[str, str]  # names in lower case
     body: bytes
     base_url: str  # scheme://host[:port] as the client addressed it (Host header)
     data_faults: frozenset[str] = frozenset()  # total_change / empty_page firing on this request
@@ -29,7 +29,7 @@ class Request:
         return value
 
     def header(self, name: str) -> str | None:
-        return self.headers.get(name)
+        return self.headers.get(name.lower())
 
     def url_with(self, **replace: str) -> str:
         """This request's absolute URL with some parameters replaced (data-fair's `next`)."""
@@ -46,7 +46,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class BadRequest(Exception):
+class ReplayRequestError(Exception):
     """A handler refuses the request: answered as this status with a JSON (or text) body."""
 
     def __init__(self, status: int, payload: Any) -> None:
@@ -55,12 +55,16 @@ class BadRequest(Exception):
         self.payload = payload
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(status, body, headers=dict(headers or {}))
 
 
-def text_response(text: str, status: int, content_type: str = "text/plain; charset=utf-8") -> Response:
+def text_response(
+    text: str, status: int, content_type: str = "text/plain; charset=utf-8"
+) -> Response:
     return Response(status, text.encode("utf-8"), content_type)
 
 
@@ -71,4 +75,4 @@ def int_arg(request: Request, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise BadRequest(400, f"{name} must be an integer, got {raw!r}") from None
+        raise ReplayRequestError(400, f"{name} must be an integer, got {raw!r}") from None

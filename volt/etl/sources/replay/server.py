@@ -7,13 +7,14 @@ geocoder and a working fallback), each with its own faults and log, sharing a wo
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import struct
 import threading
 from collections.abc import Callable
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -22,10 +23,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from volt.etl.sources.replay import ban, datafair, explore, geocoder
 from volt.etl.sources.replay.faults import DATA_FAULTS, Fault, Faults, LogEntry, RequestLog, now
-from volt.etl.sources.replay.messages import BadRequest, Request, Response, json_response
+from volt.etl.sources.replay.messages import ReplayRequestError, Request, Response, json_response
 from volt.etl.sources.replay.tables import as_text
 from volt.etl.sources.replay.world import World
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[Request, "ReplayServer", re.Match[str]], Response]
 POLL_INTERVAL_S = 0.02  # how fast stop() returns (the stdlib default, 0.5 s, slows every test)
 STATUS_MESSAGES = {
@@ -40,7 +42,7 @@ STATUS_MESSAGES = {
 def _datafair_dataset(request: Request, server: ReplayServer, match: re.Match[str]) -> Response:
     view = server.world.datafair_view(match["id"])
     if view is None:
-        raise BadRequest(404, {"error": f"dataset {match['id']} not found"})
+        raise ReplayRequestError(404, {"error": f"dataset {match['id']} not found"})
     if match["rest"] == "/lines":
         return datafair.lines(request, view)
     return datafair.dataset(request, view)
@@ -49,7 +51,7 @@ def _datafair_dataset(request: Request, server: ReplayServer, match: re.Match[st
 def _explore(request: Request, server: ReplayServer, match: re.Match[str]) -> Response:
     view = server.world.explore_view(match["id"])
     if view is None:
-        raise BadRequest(404, {"error_code": "DatasetNotFound", "message": match["id"]})
+        raise ReplayRequestError(404, {"error_code": "DatasetNotFound", "message": match["id"]})
     if match["rest"] == "/records":
         return explore.records(request, view)
     if match["rest"] == "/exports/csv":
@@ -126,6 +128,17 @@ class ReplayServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def env(self) -> dict[str, str]:
+        """VOLT_* settings pointing volt at this server (the geocoder fallback disabled, so that
+        nothing reaches a real host)."""
+        return {
+            "VOLT_ENEDIS_API_URL": self.url,
+            "VOLT_ADEME_API_URL": self.url,
+            "VOLT_BAN_API_URL": self.url,
+            "VOLT_BAN_FALLBACK_API_URL": "",
+            "VOLT_BAN_FILES_URL": self.url,
+        }
+
     def start(self) -> ReplayServer:
         if self._thread is None:
             self._thread = threading.Thread(
@@ -175,12 +188,15 @@ class ReplayServer:
                 return json_response({"error": "method not allowed"}, 405)
             try:
                 return handler(request, self, match)
-            except BadRequest as exc:
+            except ReplayRequestError as exc:
                 return json_response(_error_payload(exc), exc.status)
+            except Exception as exc:  # a replay bug: say so, rather than drop the connection
+                logger.exception("replay.request.failed %s %s", request.method, request.path)
+                return json_response({"error": f"replay server bug: {exc!r}"}, 500)
         return json_response({"error": f"no replayed API at {request.path}"}, 404)
 
 
-def _error_payload(exc: BadRequest) -> Any:
+def _error_payload(exc: ReplayRequestError) -> Any:
     return exc.payload if isinstance(exc.payload, dict) else {"error": exc.payload}
 
 
@@ -239,23 +255,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
         arrived = now()
         replay = self.server.replay
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        upload = self.rfile.read(length) if length else b""
         fired = replay.faults.fire(self.command, self.path)
-        kinds = {f.kind: f for f in fired}
+        kinds: dict[str, Fault] = {f.kind: f for f in fired}
         replay.sleep(replay.latency_s)
         if "delay" in kinds:
             replay.sleep(float(kinds["delay"].param("seconds", 1.0)))
         if "status" in kinds:
             response = status_response(kinds["status"])
         else:
-            response = replay.answer(self._request(body, kinds))
+            response = replay.answer(self._request(upload, kinds))
         partial = next((k for k in ("truncate", "reset") if k in kinds), None)
         body = b"" if self.command == "HEAD" else response.body
         if partial is not None:
             body = body[: int(len(body) * float(kinds[partial].param("fraction", 0.5)))]
         # Logged before writing, so a client that got its answer always finds it in the log.
+        headers = {name.lower(): value for name, value in self.headers.items()}
         replay.log.record(
-            LogEntry(arrived, self.command, self.path, response.status, len(body), tuple(kinds))
+            LogEntry(
+                arrived, self.command, self.path, response.status, len(body), tuple(kinds), headers
+            )
         )
         self._send(response, body, partial)
 
@@ -266,7 +285,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method=self.command,
             path=parts.path,
             query=parse_qsl(parts.query, keep_blank_values=True),
-            headers=self.headers,
+            headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
             base_url=f"http://{host}",
             data_faults=frozenset(k for k in kinds if k in DATA_FAULTS),

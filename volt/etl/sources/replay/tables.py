@@ -19,7 +19,9 @@ Filters = tuple[tuple[str, tuple[str, ...]], ...]  # (canonical column, accepted
 
 # A fixed date keeps the replayed metadata deterministic; world.json or World.update change it.
 DEFAULT_UPDATED_AT = "2025-01-06T03:00:00.000Z"
-FILTER_CACHE_SIZE = 64  # distinct filter sets a fetch run asks for (years × départements) fit easily
+FILTER_CACHE_SIZE = (
+    64  # distinct filter sets a fetch run asks for (years × départements) fit easily
+)
 
 
 def as_text(value: Any) -> str:
@@ -104,7 +106,10 @@ class Table:
                 )
             data_date = data_updated_at or old.data_updated_at
             self._snapshot = Snapshot(
-                old.version + 1, new_rows, data_date, updated_at or data_updated_at or old.updated_at
+                old.version + 1,
+                new_rows,
+                data_date,
+                updated_at or data_updated_at or old.updated_at,
             )
             self._filtered.clear()
             return self._snapshot
@@ -161,7 +166,9 @@ class View:
     def field_types(self) -> list[tuple[str, str]]:
         """(wire key, registry type) of every published column, in order."""
         columns = self.table.spec.columns
-        return [(wire, columns[c].type if c in columns else "text") for c, wire in self.keys.items()]
+        return [
+            (wire, columns[c].type if c in columns else "text") for c, wire in self.keys.items()
+        ]
 
 
 def row_identity(table: str, position: int) -> tuple[str, int]:

@@ -1,7 +1,7 @@
 """A replay *world*: the data every replayed host serves, loaded from one directory.
 
-Layout (what `volt sample generate DIR` writes): `enedis/*.csv` (any header spelling), `dpe/*.csv` and
-`dpe/*.jsonl` (current or legacy keys), `ban/adresses-XX.csv[.gz]`; optional `geocoder/*.csv`
+Layout (what `volt sample generate DIR` writes): `enedis/*.csv` (any header spelling), `dpe/*.csv`
+and `dpe/*.jsonl` (current or legacy keys), `ban/adresses-XX.csv[.gz]`; optional `geocoder/*.csv`
 (recorded /search/csv answers) and `world.json` (dataset dates and titles).
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from volt.errors import UsageError
 from volt.etl.sources.registry import match_header, source_spec
@@ -149,6 +149,14 @@ class World:
         """Simulate a source update. Rows may use any registry spelling; both views change."""
         self.table(dataset_id).replace(rows, data_updated_at, updated_at)
 
+    def summary(self) -> list[tuple[str, int, str]]:
+        """(dataset id, rows, dataUpdatedAt) of every served dataset, for the CLI."""
+        out: list[tuple[str, int, str]] = []
+        for dataset_id in (ENEDIS_ID, DPE_ID, DPE_LEGACY_ID):
+            snap = self.table(dataset_id).snapshot()
+            out.append((dataset_id, len(snap.rows), snap.data_updated_at))
+        return out
+
     # -- BAN files ---------------------------------------------------------------------------
 
     def ban_file(self, departement: str) -> BanFile | None:
@@ -208,7 +216,7 @@ def _file_rows(path: Path, source: str) -> Iterator[Row]:
             yield {c: record.get(header) for c, header in mapping.items()}
         return
     with open_binary(path) as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(cast(BinaryIO, fh), encoding="utf-8-sig", newline="")
         for record in csv.DictReader(text, delimiter=info.separator):
             yield {c: typed_value(record.get(h), types[c]) for c, h in mapping.items()}
 
