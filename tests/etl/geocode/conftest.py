@@ -14,7 +14,7 @@ from volt.etl.transforms.duck import DuckConfig, connect
 
 ENEDIS_COLUMNS = (
     "annee", "code_iris", "numero_de_voie", "indice_de_repetition", "type_de_voie",
-    "libelle_de_voie", "adresse", "code_commune", "code_insee", "code_departement",
+    "libelle_de_voie", "adresse", "code_commune", "nom_commune", "code_insee", "code_departement",
     "nombre_de_logements", "tri_des_adresses",
 )  # fmt: skip
 INTEGER_COLUMNS = ("annee", "nombre_de_logements", "tri_des_adresses")
@@ -41,7 +41,7 @@ class Enedis:
         dep = insee[:3] if insee.startswith("97") else insee[:2]
         return (
             self.annee, insee + "0101", self.numero, self.indice, self.type_de_voie, self.libelle,
-            adresse, self.code_commune, insee, dep, 12, tri,
+            adresse, self.code_commune, None, insee, dep, 12, tri,
         )  # fmt: skip
 
 

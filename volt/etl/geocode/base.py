@@ -28,6 +28,7 @@ PENDING_COLUMNS = (
     "adresse",
     "code_commune",
     "code_insee",
+    "nom_commune",  # the web geocoder's query ends with it (its scores compare the city too)
 )
 DECISIONS_TABLE = "geo_decisions"
 

@@ -327,6 +327,8 @@ class HttpClient:
             return
         self.stats.retries += 1
         self.stats.by_reason[exc.reason] += 1
+        if state.next_action is not None:  # the backoff or Retry-After pause about to be slept
+            self.stats.waited_s += state.next_action.sleep
         if exc.after is not None:
             if exc.after > RETRY_AFTER_MAX_S:
                 raise FetchError(

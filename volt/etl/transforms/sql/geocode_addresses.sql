@@ -6,12 +6,15 @@
 CREATE OR REPLACE TEMP VIEW geo_enedis AS
 SELECT * FROM read_parquet(getvariable('geo_enedis_glob'), hive_partitioning = false);
 
--- Trap: one address repeats every year and sometimes once per IRIS; geocode it once.
+-- Trap: one address repeats every year and sometimes once per IRIS; geocode it once. The commune's
+-- name rides along (any of its spellings) for the web geocoder, whose scores compare the query
+-- with a label ending in the city.
 CREATE OR REPLACE TEMP TABLE geo_addresses AS
 SELECT row_number() OVER () AS _row_id, *
-FROM (SELECT DISTINCT numero_de_voie, indice_de_repetition, type_de_voie, libelle_de_voie,
-                      adresse, code_commune, code_insee
-      FROM geo_enedis);
+FROM (SELECT numero_de_voie, indice_de_repetition, type_de_voie, libelle_de_voie,
+             adresse, code_commune, code_insee, min(nom_commune) AS nom_commune
+      FROM geo_enedis
+      GROUP BY ALL);
 
 -- Every Enedis row once with its address's decision; no decision means not_found.
 CREATE OR REPLACE MACRO geo_output_sql(decisions) AS TABLE
