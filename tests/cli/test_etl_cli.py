@@ -8,8 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.etl.conftest import FIXTURES, write_inputs
+from tests.etl.sources.replay_worlds import make_sample_world
 from volt.cli.etl import app
 from volt.config import Settings
+from volt.etl.sources.replay import ReplayServer
 
 runner = CliRunner()
 
@@ -64,7 +66,7 @@ def test_missing_required_columns_exit_1_with_the_names(
         (["run"], "--input DIR is required"),
         (["run", "--input", "/nonexistent/volt"], "does not exist"),
         (["run", "--input", ".", "--departement", "100"], "not a French département code"),
-        (["run", "--source", "api"], "--source api is not available yet"),
+        (["run", "--source", "api", "--input", "."], "--input is for --source files"),
         (["run", "--input", ".", "--year", "1850"], "not a plausible data year"),
     ],
 )
@@ -83,3 +85,43 @@ def test_gold_without_all_three_sources_is_blocked(env: dict[str, str], tmp_path
     assert "Gold needs Enedis, DPE and BAN rows; none survived silver for: dpe, ban" in flat(
         result.output
     )
+
+
+@pytest.fixture(scope="module")
+def replay_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sample_world(tmp_path_factory.mktemp("world"))
+
+
+def test_source_api_fetches_shows_the_summary_and_reuses_on_rerun(
+    env: dict[str, str], replay_world: Path
+) -> None:
+    with ReplayServer(replay_world) as server:
+        api_env = env | server.env()
+        args = ["run", "--source", "api", "--departement", "06", "--year", "2023"]
+        result = runner.invoke(app, [*args, "--stop-after", "gold"], env=api_env)
+        assert result.exit_code == 0, result.output
+        out = flat(result.output)
+        assert "✓ fetch: 3 partition(s) fetched, 0 resumed, 0 unchanged and reused" in out
+        assert "7 requests, 0 retries, 0 throttled (429)" in out
+        assert "BAN web geocoder: 0 addresses left by the national file" in out
+        assert "enedis annee-2023_dep-06" in out  # the partition's progress bar
+
+        again = runner.invoke(app, [*args, "--stop-after", "bronze"], env=api_env)
+        assert again.exit_code == 0, again.output
+        out = flat(again.output)
+        assert "0 partition(s) fetched, 0 resumed, 3 unchanged and reused" in out
+        assert "Stopped after bronze as asked" in out
+
+
+def test_source_api_down_exits_1_and_says_the_run_resumes(
+    env: dict[str, str], replay_world: Path
+) -> None:
+    with ReplayServer(replay_world) as server:
+        server.faults.add("/dpe03existant", "status", status=503, times=None)
+        api_env = env | server.env() | {"VOLT_HTTP_RETRIES": "1"}
+        args = ["run", "--source", "api", "--departement", "06", "--year", "2023"]
+        result = runner.invoke(app, args, env=api_env)
+    assert result.exit_code == 1
+    out = flat(result.output)
+    assert "failed 2 times; last: HTTP 503" in out
+    assert "the run resumes where it stopped" in out

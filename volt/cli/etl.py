@@ -21,12 +21,22 @@ from rich.table import Table
 from rich.text import Text
 
 from volt.cli.common import console, handle_errors, settings_from_env
+from volt.cli.fetch_view import RichFetchProgress, fetch_columns, print_fetch
 from volt.config import Settings
 from volt.errors import UsageError
 from volt.etl.load import PostgresRunRecorder, list_runs
-from volt.etl.pipeline import PIPELINE_VERSION, FilesRun, StopAfter, run_etl, validate_scope
+from volt.etl.pipeline import (
+    PIPELINE_VERSION,
+    ApiRun,
+    FilesRun,
+    StopAfter,
+    run_etl,
+    validate_scope,
+)
 from volt.etl.publish import PostgresPublisher
 from volt.etl.reports import RunReport, StageReport
+from volt.etl.sources.api.config import ApiConfig
+from volt.etl.sources.api.source import ApiSource
 from volt.etl.transforms.duck import DuckConfig
 from volt.etl.zones import Zones
 
@@ -41,6 +51,7 @@ class SourceKind(StrEnum):
 
 
 class StopStage(StrEnum):
+    BRONZE = "bronze"
     SILVER = "silver"
     GOLD = "gold"
     LOAD = "load"
@@ -77,7 +88,11 @@ class RichPipelineProgress:
             self._progress.advance(self._task, amount)
 
     def done(self, report: StageReport) -> None:
-        self._progress.console.print(
+        self.print_done(report)
+
+    @staticmethod
+    def print_done(report: StageReport) -> None:
+        console.print(
             f"  [green]✓[/] {report.stage}/{report.source}: {report.rows_in:,} rows in, "
             f"{report.rows_out:,} out, {report.rows_rejected:,} rejected "
             f"({report.seconds:.2f} s)"
@@ -117,6 +132,47 @@ def run_pipeline(
     return report
 
 
+def run_api_pipeline(
+    settings: Settings, year: int | None, dep: str | None, stop_after: StopAfter = "load"
+) -> RunReport:
+    """`volt etl run --source api`: the public APIs (or their VOLT_*_API_URL stand-ins) → bronze,
+    then the same stages as for files, the BAN web geocoder after the national file."""
+    year, dep = validate_scope(year, dep)
+    zones = Zones.from_url(settings.zones_location)
+    with Progress(*fetch_columns(), console=console, transient=False) as bars:
+        source = ApiSource(
+            ApiConfig.from_settings(settings), zones, year, dep, RichFetchProgress(bars)
+        )
+        run = ApiRun(
+            fetcher=source,
+            zones=zones,
+            duck=DuckConfig(settings.duckdb_memory_limit, settings.duckdb_threads),
+            year=year,
+            departement=dep,
+            stop_after=stop_after,
+            geocoders=(source.geocoder(),),
+        )
+        return run_etl(
+            run,
+            _QuietProgress(),
+            PostgresRunRecorder(settings),
+            publisher=PostgresPublisher(settings, PIPELINE_VERSION),
+        )
+
+
+class _QuietProgress:
+    """Stages after the fetch print one line each; the fetch has its own bars."""
+
+    def stage(self, name: str, total: int | None) -> None:
+        console.print(f"  [dim]… {name}[/]")
+
+    def advance(self, amount: int) -> None:
+        return None
+
+    def done(self, report: StageReport) -> None:
+        RichPipelineProgress.print_done(report)
+
+
 @app.command("run")
 @handle_errors
 def run(
@@ -125,21 +181,34 @@ def run(
         None, "--input", "-i", help="Input directory with enedis/, dpe/, ban/ (files source)."
     ),
     year: int | None = typer.Option(None, help="Only this Enedis year."),
-    departement: str | None = typer.Option(None, help="Only this département (e.g. 06, 2A)."),
+    departement: str | None = typer.Option(
+        None, help="Only this département (e.g. 06, 2A); with --source api, what is fetched."
+    ),
     stop_after: StopStage = typer.Option(
-        StopStage.LOAD, help="Last stage to run (silver and gold need no database load)."
+        StopStage.LOAD,
+        help="Last stage to run (bronze: fetch only; silver and gold need no database).",
     ),
 ) -> None:
-    """Run the pipeline: input files → bronze → silver → gold → quality gates → PostgreSQL."""
-    if source is SourceKind.API:
-        raise UsageError(
-            "--source api is not available yet: the live Enedis/ADEME/BAN fetchers are planned.",
-            hint="Download the files and use --source files --input DIR.",
-        )
-    if input_dir is None:
-        raise UsageError("--input DIR is required with --source files.")
+    """Run the pipeline: input files or the public APIs → bronze → silver → gold → quality
+    gates → PostgreSQL. With --source api, an interrupted fetch resumes where it stopped and
+    partitions unchanged at the source since the last fetch are reused."""
     settings = settings_from_env()
-    report = run_pipeline(settings, input_dir, year, departement, stop_after.value)
+    if source is SourceKind.API:
+        if input_dir is not None:
+            raise UsageError("--input is for --source files; --source api fetches its data.")
+        if departement is None:
+            console.print(
+                "[yellow]No --departement: fetching every département (≈ 15 M DPE, every BAN "
+                "file). Interrupt at will: the next run resumes.[/]"
+            )
+        report = run_api_pipeline(settings, year, departement, stop_after.value)
+    else:
+        if input_dir is None:
+            raise UsageError(
+                "--input DIR is required with --source files.",
+                hint="Or fetch from the public APIs: --source api --departement 69 --year 2023.",
+            )
+        report = run_pipeline(settings, input_dir, year, departement, stop_after.value)
     print_run(report, Zones.from_url(settings.zones_location))
     if report.status != "succeeded":
         raise typer.Exit(1)
@@ -204,11 +273,15 @@ def print_run(report: RunReport, zones: Zones) -> None:
         _print_ignored_columns(s)
     if any(s.rows_out_of_scope for s in report.stages):
         console.print("  [dim]skipped = rows outside --year/--departement[/]")
+    print_fetch(report.details)
     _print_geocoding(report)
     for line in report.details.get("quality", []):
         style = "green" if line.startswith("PASS") else "bold red"
         console.print(f"  [{style}]{line}[/]")
-    console.print(f"Silver: {zones.silver(report.run_id)}  (rejects in _rejects/)")
+    if report.stopped_after == "bronze":
+        console.print(f"Bronze: {zones.bronze(report.run_id)}")
+    else:
+        console.print(f"Silver: {zones.silver(report.run_id)}  (rejects in _rejects/)")
     if report.stopped_after in ("gold", "gates", "load"):
         console.print(f"Gold:   {zones.gold(report.run_id)}")
     console.print(f"Report: {zones.run_report(report.run_id)}  total {report.seconds:.2f} s")

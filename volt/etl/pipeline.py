@@ -79,6 +79,8 @@ class BronzeFetcher(Protocol):
 
     def to_bronze(self, bronze_dir: Path, run_id: str) -> tuple[Manifest, StageReport]: ...
 
+    def details(self) -> dict[str, Any]: ...  # for the run report, after to_bronze
+
 
 @dataclass(frozen=True)
 class FilesRun:
@@ -239,6 +241,7 @@ def _bronze_and_silver(
     bronze_dir = run.zones.bronze(run_id)
     if isinstance(run, ApiRun):
         manifest, bronze = run.fetcher.to_bronze(bronze_dir, run_id)
+        outcome.details.update(run.fetcher.details())
     else:
         progress.stage("bronze", sum(p.stat().st_size for paths in inputs.values() for p in paths))
         manifest, bronze = copy_to_bronze(inputs, bronze_dir, run_id, progress.advance)
@@ -278,6 +281,9 @@ def _gold(run: Run, run_id: str, progress: PipelineProgress, outcome: _Outcome) 
         progress.advance(1)
         _done(progress, outcome, stage, "gold")
     outcome.details["geocoding"] = gold.geocode.to_dict()
+    # Geocoders with a report of their own (the web geocoder: requests, chunks, reasons).
+    reports = {g.method: getattr(g, "report", None) for g in run.geocoders}
+    outcome.details["geocoders"] = {m: r.to_dict() for m, r in reports.items() if r is not None}
     outcome.details["gold_metrics"] = gold.gold.metrics
     return gold
 
