@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from tests.api.conftest import GENEROUS_LIMITS, add_user, bearer, migrated_database, open_client
 from volt.api.tokens import issue_token
 from volt.buildings.queries import SuppressionCell
+from volt.buildings.schemas import BuildingPage
 from volt.buildings.suppression import withheld
 from volt.config import Settings, load_settings
 from volt.db.connect import connect
@@ -459,6 +460,17 @@ def test_a_commune_lists_its_buildings_with_their_figures_and_suppressions(
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.json() == page(COMMUNE_PAGE, None)
+
+
+def test_a_page_built_without_models_is_byte_for_byte_what_its_model_gives(
+    client: Client,
+) -> None:
+    """The page is built as plain JSON values (volt.api.data.Prebuilt): validated into
+    BuildingPage and dumped again, it must give the same bytes (fields, order, types)."""
+    test_client, auth = client
+    for url in ("/v1/buildings?commune=06029", "/v1/buildings?commune=06030"):
+        body = test_client.get(url, headers=auth).content
+        assert BuildingPage.model_validate_json(body).model_dump_json().encode() == body
 
 
 def test_a_street_total_minus_its_published_buildings_does_not_reveal_a_hidden_one(

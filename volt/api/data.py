@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from volt.api import queries
 from volt.api.deps import AppStateDep, AsyncConn, ReadConn
@@ -175,7 +177,27 @@ def etag_matches(header: str, etag: str) -> bool:
     return bool(header) and any(tag.strip() in (etag, "*") for tag in header.split(","))
 
 
-Producer = Callable[[], Awaitable[BaseModel]]
+@dataclass(frozen=True)
+class Prebuilt:
+    """An answer built as plain JSON values from our own rows, in the field order and shape of
+    `model`: validating a page of 50 buildings into models cost a third of the request. Exports
+    validate it into `model`, and each route's tests check that both give the same JSON."""
+
+    data: dict[str, Any]
+    model: type[BaseModel]
+
+    def validated(self) -> BaseModel:
+        return self.model.model_validate(self.data)
+
+
+Answer = BaseModel | Prebuilt
+Producer = Callable[[], Awaitable[Answer]]
+
+
+def answer_json(answer: Answer) -> bytes:
+    if isinstance(answer, Prebuilt):
+        return to_json(answer.data)
+    return answer.model_dump_json().encode()
 
 
 async def serve_data(
@@ -198,7 +220,8 @@ async def serve_data(
     if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     if fmt is not ExportFormat.JSON:
-        model = await produce()
+        answer = await produce()
+        model = answer.validated() if isinstance(answer, Prebuilt) else answer
         return export_response(model, fmt, f"{name}-{load.data_version[:12]}", headers)
     key = response_key(state.settings.cache_prefix, etag)
     body = await _cache_get(state, key)
@@ -225,7 +248,7 @@ async def _produce_once(state: AppState, key: str, produce: Producer) -> bytes:
     future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
     inflight[key] = future
     try:
-        body = (await produce()).model_dump_json().encode()
+        body = answer_json(await produce())
         await _cache_set(state, key, body)
     except Exception as exc:
         future.set_exception(exc)

@@ -16,6 +16,7 @@ from volt.api.data import (
     ExportFormat,
     FormatQuery,
     GeoJSONResponse,
+    Prebuilt,
     as_geojson,
     serve_data,
 )
@@ -123,7 +124,7 @@ async def list_buildings(
     service.check_place(query)  # a 422 before any cache or query
     rules, memo = _rules(state)
 
-    async def produce() -> BuildingPage:
+    async def produce() -> Prebuilt:
         return await service.list_buildings(conn, load, query, rules, memo)
 
     name = f"buildings-{commune or street}"

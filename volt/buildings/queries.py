@@ -4,6 +4,7 @@ that decide which of them have their DPE figures withheld (reader role, read-onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Does the commune exist, and its latest year with buildings (both indexed look-ups).
 COMMUNE_SCOPE_SQL = """
@@ -54,9 +55,8 @@ WHERE annee = %(year)s AND code_insee = %(commune)s
 """
 
 
-@dataclass(frozen=True)
-class BuildingRow:
-    """One row of a page (psycopg's class_row fills it by column name)."""
+class BuildingRow(NamedTuple):
+    """One row of a page, in the SELECT's column order (volt.db.rows.named_row checks it)."""
 
     ban_id: str
     annee: int
