@@ -26,6 +26,7 @@ from volt.db.connect import connect
 from volt.db.dsn import DbRole
 from volt.domain.roles import Role
 from volt.places import queries
+from volt.places.schemas import CommunePage
 from volt.places.service import search_params, search_text
 
 BOTH_CACHE_BACKENDS = True  # the caching test runs on the memory cache and a real Redis
@@ -467,6 +468,17 @@ def listed(code: str, annee: int | None, counted: dict[str, int]) -> Any:
         "figures": {"annee": annee, "counts": counted},
         "links": NO_LINKS if annee is None else links(code, annee),
     }
+
+
+def test_a_communes_page_built_without_models_is_byte_for_byte_what_its_model_gives(
+    api: Api,
+) -> None:
+    """The page is built as plain JSON values (volt.api.data.Prebuilt): validated into
+    CommunePage and dumped again, it must give the same bytes (fields, order, types)."""
+    client, auth = api
+    for url in ("/v1/communes?departement=06", "/v1/communes?departement=971", "/v1/communes"):
+        body = client.get(url, headers=auth).content
+        assert CommunePage.model_validate_json(body).model_dump_json().encode() == body
 
 
 def test_communes_of_a_departement_page_by_page(api: Api) -> None:

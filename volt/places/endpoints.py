@@ -8,7 +8,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from volt.api.data import MEDIA_TYPES, CurrentLoadDep, ExportFormat, FormatQuery, serve_data
+from volt.api.data import (
+    MEDIA_TYPES,
+    CurrentLoadDep,
+    ExportFormat,
+    FormatQuery,
+    Prebuilt,
+    serve_data,
+)
 from volt.api.deps import AppStateDep, ReadConn
 from volt.api.problems import problem_responses
 from volt.api.security import ReaderOrAdmin
@@ -143,7 +150,7 @@ async def list_communes(
     ] = None,
     format: FormatQuery = ExportFormat.JSON,
 ) -> Response:
-    async def produce() -> CommunePage:
+    async def produce() -> Prebuilt:
         return await service.list_communes(
             conn, load, departement=departement, limit=limit, after=after
         )

@@ -8,18 +8,18 @@ exactly, or PostgreSQL reads the whole table. Addresses are found from their str
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psycopg
-from psycopg.rows import TupleRow, class_row
+from psycopg.rows import TupleRow
+
+from volt.db.rows import named_row
 
 AsyncConn = psycopg.AsyncConnection[TupleRow]
-Row = TypeVar("Row")
+Row = TypeVar("Row", bound=tuple[Any, ...])
 
 
-@dataclass(frozen=True)
-class HitRow:
+class HitRow(NamedTuple):  # in the SELECT's column order (named_row checks it)
     type_rank: int  # 1 commune, 2 street, 3 address
     code: str
     name: str
@@ -33,8 +33,7 @@ class HitRow:
     score: float
 
 
-@dataclass(frozen=True)
-class CommuneRow:
+class CommuneRow(NamedTuple):  # in the SELECT's column order (named_row checks it)
     code_insee: str
     nom: str | None
     code_departement: str | None
@@ -57,7 +56,7 @@ class CommuneRow:
 async def fetch_all(
     conn: AsyncConn, query: str, params: dict[str, Any], row: type[Row]
 ) -> list[Row]:
-    async with conn.cursor(row_factory=class_row(row)) as cursor:
+    async with conn.cursor(row_factory=named_row(row)) as cursor:
         await cursor.execute(query, params)
         return await cursor.fetchall()
 
