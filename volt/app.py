@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from volt import __version__
 from volt.admin import endpoints as admin
 from volt.api.fastpath import CachedAnswerMiddleware
+from volt.api.lazyconn import ReadConnectionsMiddleware
 from volt.api.problems import install_error_handlers, problem_responses
 from volt.api.ratelimit import RateLimiter, RateLimitHeadersMiddleware, rate_limited, zone_policies
 from volt.api.state import AppState
@@ -106,7 +107,9 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app)
-    # Added first, so inside the rate-limit headers layer (which then reports its hits too).
+    # Innermost of ours: read transactions end once the response is complete.
+    app.add_middleware(ReadConnectionsMiddleware)
+    # Added before it, so inside the rate-limit headers layer (which then reports its hits too).
     app.add_middleware(CachedAnswerMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.include_router(health.router)  # probes: outside /v1, never rate limited

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import CLIENT_IP, GENEROUS_LIMITS, migrated_database, publish_load
 from volt.api.data import CurrentLoadDep, DataRead, ExportFormat, FormatQuery, serve_data
-from volt.api.deps import AppStateDep
+from volt.api.deps import AppStateDep, ReadConn
 from volt.api.security import ReaderOrAdmin
 from volt.api.tokens import issue_token
 from volt.app import create_app, v1_router
@@ -244,3 +244,52 @@ def test_concurrent_identical_misses_run_the_queries_once(
     if status == 404:  # an error is not cached: the next request asks again
         assert client.get(f"/v1/slow?{query}", headers=auth).status_code == 404
         assert runs == [query, query]
+
+
+@pytest.fixture
+def conn_world(
+    glue_settings: Settings,
+) -> Iterator[tuple[TestClient, dict[str, str], list[str]]]:
+    """A route that reads in a transaction, then answers, fails as expected, or crashes."""
+    seen: list[str] = []
+    router = APIRouter()
+
+    @router.get("/reads")
+    async def reads(request: Request, principal: ReaderOrAdmin, conn: ReadConn) -> Response:
+        row = await (await conn.execute("SELECT txid_current_if_assigned() IS NULL")).fetchone()
+        lazy: Any = conn  # volt.api.lazyconn.LazyConnection: the pooled connection behind it
+        status = (await lazy.connection()).info.transaction_status
+        seen.append(f"{row[0] if row else None}:{status.name}")
+        if "missing" in request.query_params:
+            raise NotFoundError("No such thing.")
+        if "crash" in request.query_params:
+            raise RuntimeError("a bug")
+        return Response(b"{}", media_type="application/json")
+
+    app = create_app(glue_settings)
+    app.include_router(v1_router(router))
+    with connect(glue_settings, DbRole.WRITER) as conn:
+        user = users.add_user(conn, glue_settings, f"reads-{id(router)}@example.org")
+    token = issue_token(glue_settings, user.id, Role.READER).access_token
+    with TestClient(app, client=(CLIENT_IP, 50000), raise_server_exceptions=False) as client:
+        yield client, {"Authorization": f"Bearer {token}"}, seen
+
+
+@pytest.mark.parametrize(("query", "status"), [("", 200), ("missing=1", 404), ("crash=1", 500)])
+def test_a_read_transaction_ends_with_the_response_and_its_connection_goes_back(
+    conn_world: tuple[TestClient, dict[str, str], list[str]], query: str, status: int
+) -> None:
+    client, auth, seen = conn_world
+    pool = app_of(client).state.volt.reader_pool
+    for _ in range(3):  # more requests than a leaked connection would allow to pass unnoticed
+        assert client.get(f"/v1/reads?{query}", headers=auth).status_code == status
+        stats = pool.get_stats()
+        assert stats["pool_available"] == stats["pool_size"]  # every connection is back
+    assert seen == ["True:INTRANS"] * 3  # queries ran inside a (read-only) transaction
+
+    async def idle() -> list[str]:
+        async with pool.connection() as conn:
+            return [conn.info.transaction_status.name]
+
+    assert client.portal is not None
+    assert client.portal.call(idle) == ["IDLE"]  # the connection's transaction was ended

@@ -16,8 +16,10 @@ import psycopg
 from psycopg import AsyncCursor
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 AsyncConn = psycopg.AsyncConnection[TupleRow]
+READ_CONNECTIONS = "volt.read_connections"  # ASGI scope key: the request's lazy connections
 
 
 class LazyConnection:
@@ -75,3 +77,28 @@ class _LazyCursor:
     ) -> None:
         assert self._cursor is not None
         await self._cursor.__aexit__(kind, error, traceback)
+
+
+class ReadConnectionsMiddleware:
+    """Ends the request's read transactions when its response is complete: rolled back if the
+    application raised, committed otherwise (read-only: both only release the snapshot), and
+    gives their connections back to the pool."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        except BaseException as exc:
+            await _close_all(scope, exc)
+            raise
+        await _close_all(scope, None)
+
+
+async def _close_all(scope: Scope, error: BaseException | None) -> None:
+    for lazy in scope.pop(READ_CONNECTIONS, ()):
+        await lazy.close(error)
