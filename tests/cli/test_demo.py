@@ -49,8 +49,8 @@ def test_demo_runs_the_main_job(empty_db_settings: Settings, tmp_path: Path) -> 
     again = runner.invoke(app, ["demo", "--communes", "3", "--no-serve", "--port", "8123"], env=env)
     again_out = " ".join(again.output.split())
     assert again.exit_code == 0 and "Reusing the sample" in again_out
-    # Same input, same data_version: the load is skipped and the served data stays identical.
-    assert "Nothing to load: this data_version is already the one served." in again_out
+    # Same input, same data_version: nothing past bronze runs and the served data stays identical.
+    assert "Nothing to do: the sources are unchanged since the load being served" in again_out
     # The admin the first run registered is found again, and the guide printed as it is.
     assert again.output[again.output.index("API:  ") :].splitlines() == guide(8123)
 

@@ -11,6 +11,7 @@ from tests.etl.conftest import FIXTURES, write_inputs
 from tests.etl.sources.replay_worlds import make_sample_world
 from volt.cli.etl import app
 from volt.config import Settings
+from volt.db import migrate
 from volt.etl.sources.replay import ReplayServer
 
 runner = CliRunner()
@@ -125,3 +126,30 @@ def test_source_api_down_exits_1_and_says_the_run_resumes(
     out = flat(result.output)
     assert "failed 2 times; last: HTTP 503" in out
     assert "the run resumes where it stopped" in out
+
+
+def test_source_api_rerun_on_unchanged_sources_does_nothing_past_bronze(
+    empty_db_settings: Settings, replay_world: Path, tmp_path: Path
+) -> None:
+    migrate.upgrade(empty_db_settings)
+    assert empty_db_settings.database_url is not None
+    env = {
+        "VOLT_DATABASE_URL": empty_db_settings.database_url.get_secret_value(),
+        "VOLT_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "160",
+    }
+    args = ["run", "--source", "api", "--departement", "06", "--year", "2023"]
+    with ReplayServer(replay_world) as server:
+        first = runner.invoke(app, args, env=env | server.env())
+        assert first.exit_code == 0, first.output
+        assert "Loaded into PostgreSQL as data_version" in flat(first.output)
+        server.log.clear()
+        again = runner.invoke(app, args, env=env | server.env())
+        # Probes only: two dataset metadata reads, the Enedis and DPE counts, the BAN file's
+        # conditional GET; no page, no geocoding.
+        assert server.log.count("") == 5
+    assert again.exit_code == 0, again.output
+    out = flat(again.output)
+    assert "0 partition(s) fetched, 0 resumed, 3 unchanged and reused" in out
+    assert "Nothing to do: the sources are unchanged since the load being served" in out
+    assert "silver/" not in out and "Loaded into PostgreSQL" not in out

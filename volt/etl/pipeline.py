@@ -63,6 +63,8 @@ class Publisher(Protocol):
 
     def data_version(self, manifest: Manifest) -> str: ...
 
+    def served_version(self) -> str | None: ...  # the data_version being served, if any
+
 
 class PipelineProgress(Protocol):
     def stage(self, name: str, total: int | None) -> None: ...
@@ -138,6 +140,7 @@ class _Outcome:
     stopped_after: str = ""
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    unchanged: bool = False  # bronze is the load being served: nothing else to do
 
 
 def new_run_id() -> str:
@@ -203,8 +206,8 @@ def _run_stages(
     publisher: Publisher | None,
     outcome: _Outcome,
 ) -> None:
-    manifest = _bronze_and_silver(run, run_id, inputs, progress, outcome)
-    if _unbalanced(outcome) or run.stop_after == "bronze":
+    manifest = _bronze_and_silver(run, run_id, inputs, progress, publisher, outcome)
+    if _unbalanced(outcome) or run.stop_after == "bronze" or outcome.unchanged:
         if run.stop_after == "bronze" and outcome.status == "succeeded":
             outcome.message = (
                 f"Stopped after bronze as asked; bronze zone: {run.zones.bronze(run_id)}"
@@ -236,6 +239,7 @@ def _bronze_and_silver(
     run_id: str,
     inputs: dict[SourceName, list[Path]],
     progress: PipelineProgress,
+    publisher: Publisher | None,
     outcome: _Outcome,
 ) -> Manifest:
     bronze_dir = run.zones.bronze(run_id)
@@ -248,6 +252,17 @@ def _bronze_and_silver(
     _done(progress, outcome, bronze, "bronze")
     if run.stop_after == "bronze":
         return manifest
+    if publisher is not None and run.stop_after == "load":
+        version = publisher.data_version(manifest)
+        if version == publisher.served_version():
+            # Same bytes from every source, same pipeline: the same load is already served.
+            outcome.details["data_version"] = version
+            outcome.unchanged = True
+            outcome.message = (
+                f"Nothing to do: the sources are unchanged since the load being served "
+                f"(data_version {version[:12]}…); silver, gold and the load were skipped."
+            )
+            return manifest
     checked = inspect_inputs(manifest, bronze_dir)
     duck = replace(run.duck, temp_dir=run.zones.work(run_id) / "duckdb")
     progress.stage("silver", sum(1 for files in checked.values() if files))

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from volt.config import Settings
-from volt.etl.load import data_version_of, load_gold, previous_load
+from volt.db.dsn import DbRole
+from volt.etl.load import current_data_version, data_version_of, load_gold, previous_load
 from volt.etl.manifest import Manifest
 from volt.etl.quality import GateThresholds, QualityReport, check_gates, source_rows_of
 from volt.etl.reports import StageReport
@@ -19,6 +20,9 @@ class PostgresPublisher:
 
     def data_version(self, manifest: Manifest) -> str:
         return data_version_of(manifest.entries, self._code_version)
+
+    def served_version(self) -> str | None:
+        return current_data_version(self._settings, DbRole.WRITER)
 
     def check(self, gold_dir: Path, manifest: Manifest, metrics: dict[str, Any]) -> QualityReport:
         numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
