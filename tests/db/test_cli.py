@@ -49,7 +49,7 @@ def test_db_upgrade_prints_roles_schema_and_revision(
         ["writer role", "volt_writer", "password set"],
         ["reader role", "volt_reader", "password set"],
         ["schema", "volt", "ready"],
-        ["revision", "0004", "up to date"],
+        ["revision", "0005", "up to date"],
     ]
 
 

@@ -103,7 +103,7 @@ def test_embedded_mode_connects_every_role_after_upgrade(tmp_path: Path):
     try:
         embedded.ensure_started(settings, stop_at_exit=True)
         report = migrate.upgrade(settings)
-        assert (report.database, report.revision) == ("volt", "0004")
+        assert (report.database, report.revision) == ("volt", "0005")
         with connect(settings, DbRole.READER) as conn:
             row = conn.execute("SELECT current_user, count(*) FROM communes").fetchone()
         assert row == ("volt_reader", 0)

@@ -148,6 +148,17 @@ def test_a_building_page_reads_its_place_index_in_ban_id_order(
     assert not any("Sort" in line for line in lines), lines  # the index gives the order
 
 
+def test_a_departements_communes_page_reads_one_ordered_range(owner_conn: Conn) -> None:
+    owner_conn.execute("SET LOCAL enable_seqscan = off")
+    plan = owner_conn.execute(
+        "EXPLAIN (COSTS OFF) SELECT code_insee FROM communes WHERE code_departement = '21' "
+        "AND code_insee > '' ORDER BY code_insee LIMIT 51"
+    ).fetchall()
+    lines = [line[0] for line in plan]
+    assert any("communes_departement_idx" in line for line in lines), lines
+    assert not any("Sort" in line or "Filter" in line for line in lines), lines
+
+
 def test_only_one_load_can_be_current(owner_conn: Conn) -> None:
     insert = "INSERT INTO data_loads (data_version, run_id, is_current) VALUES (%s, 'r', %s)"
     owner_conn.execute(insert, ("v1", True))
@@ -157,9 +168,9 @@ def test_only_one_load_can_be_current(owner_conn: Conn) -> None:
 
 
 def test_downgrade_to_0002_then_0001_and_back(empty_db_settings: Settings) -> None:
-    assert migrate.upgrade(empty_db_settings).revision == "0004"
+    assert migrate.upgrade(empty_db_settings).revision == "0005"
     assert migrate.downgrade(empty_db_settings, "0002") == "0002"
     with connect(empty_db_settings, DbRole.WRITER) as conn:  # 0002's internal tables are back
         assert conn.execute("SELECT count(*) FROM dpe, enedis_consumption").fetchone() == (0,)
     assert migrate.downgrade(empty_db_settings, "0001") == "0001"
-    assert migrate.upgrade(empty_db_settings).revision == "0004"
+    assert migrate.upgrade(empty_db_settings).revision == "0005"

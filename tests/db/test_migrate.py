@@ -54,9 +54,9 @@ def test_upgrade_is_idempotent(pg_settings: Settings):
         RoleChange(DbRole.WRITER, "volt_writer", created=False),
         RoleChange(DbRole.READER, "volt_reader", created=False),
     )
-    assert (report.schema, report.revision) == ("volt", "0004")
-    assert migrate.upgrade(pg_settings).revision == "0004"
-    assert migrate.current_revision(pg_settings) == "0004"
+    assert (report.schema, report.revision) == ("volt", "0005")
+    assert migrate.upgrade(pg_settings).revision == "0005"
+    assert migrate.current_revision(pg_settings) == "0005"
 
 
 def test_every_table_is_owned_by_the_owner_role(pg_settings: Settings):
@@ -109,11 +109,11 @@ def test_roles_are_plain_login_roles(pg_settings: Settings):
 
 def test_downgrade_to_base_then_upgrade(empty_db_settings: Settings):
     settings = empty_db_settings
-    assert migrate.upgrade(settings).revision == "0004"
+    assert migrate.upgrade(settings).revision == "0005"
     assert migrate.downgrade(settings, migrate.BASE) is None
     assert admin_rows(settings, OWNERS_SQL, "volt") == [("alembic_version", "volt_owner")]
     assert migrate.current_revision(settings) is None
-    assert migrate.upgrade(settings).revision == "0004"
+    assert migrate.upgrade(settings).revision == "0005"
     assert [row[0] for row in admin_rows(settings, OWNERS_SQL, "volt")] == TABLES
 
 
