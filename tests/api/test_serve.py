@@ -50,7 +50,7 @@ def test_the_cli_says_what_to_do_when_the_database_is_not_migrated(
     monkeypatch.setenv("VOLT_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())])
     assert result.exit_code == 2
-    assert "this volt needs 0004" in result.output and "volt db upgrade" in result.output
+    assert "this volt needs 0005" in result.output and "volt db upgrade" in result.output
 
 
 @pytest.fixture
