@@ -206,3 +206,36 @@ def test_download_writes_the_body_whole_or_not_at_all(server: ReplayServer, tmp_
     assert response.status_code == 200
     assert target.read_bytes().startswith(b"{") and b"dpe03existant" in target.read_bytes()
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_api_key(world: World) -> None:
+    with ReplayServer(world) as first, ReplayServer(world) as other:
+        first.faults.add(DATASET + "$", "status", status=302, location=other.url + DATASET)
+        first.faults.add("/moved", "status", status=307, location=DATASET)
+        key = {"x-apiKey": "SECRET"}
+
+        async def go() -> list[Any]:
+            async with HttpClient({}, default=FAST) as client:
+                return [
+                    await client.get_json(first.url + DATASET, headers=key),
+                    await client.get_json(first.url + "/moved", headers=key),
+                ]
+
+        answers = run_sync(go())
+        assert [a["id"] for a in answers] == ["dpe03existant", "dpe03existant"]
+        (elsewhere,) = other.log.entries(DATASET)
+        assert "x-apikey" not in elsewhere.headers  # the key stayed with its host
+        same_host = first.log.entries()
+        assert [e.status for e in same_host] == [302, 307, 200]
+        assert all(e.headers.get("x-apikey") == "SECRET" for e in same_host)
+
+
+def test_a_429_also_holds_the_requests_already_waiting_for_a_slot(server: ReplayServer) -> None:
+    server.faults.add(DATASET, "status", status=429, retry_after=2)
+    quota = HostPolicy(requests=2, per_seconds=0.5, concurrency=4, retries=2)
+    answers, _ = fetch_json(server, quota, n=4)
+    assert len(answers) == 4
+    times = [e.t for e in server.log.entries(DATASET)]
+    throttled_at = times[0]
+    # The one in flight with the throttled request was already sent; every later one waited.
+    assert len(times) == 5 and all(t - throttled_at >= 1.95 for t in times[2:]), times

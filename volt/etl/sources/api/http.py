@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -33,6 +33,8 @@ USER_AGENT = f"volt/{__version__} (+https://github.com/volt-energy/volt; open-da
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After longer than this is a quota for the day, not a pause: stop and say so.
 RETRY_AFTER_MAX_S = 300.0
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5  # a portal moving a file once or twice is normal; more is a loop
 # Connecting should be quick even when a page takes long to build on the server.
 CONNECT_TIMEOUT_S = 10.0
 DOWNLOAD_CHUNK = 1024 * 1024
@@ -143,6 +145,14 @@ class _Host:
         return 0.0
 
 
+class _RedirectError(Exception):
+    """A redirect to follow (by `_follow`), not a failure: never retried."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 class _RetryableError(Exception):
     """One failed attempt worth retrying; `after` is the server's Retry-After, if any."""
 
@@ -175,7 +185,9 @@ class HttpClient:
         self.stats = FetchStats()
 
     async def __aenter__(self) -> HttpClient:
-        self._client = httpx.AsyncClient(headers=self._headers, follow_redirects=True)
+        # Redirects are followed by `_follow`: each hop under its own host's quota, and headers
+        # given per request (an API key) never sent to another host.
+        self._client = httpx.AsyncClient(headers=self._headers, follow_redirects=False)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -203,21 +215,26 @@ class HttpClient:
     ) -> T:
         """Send until `parse` accepts an answer with an ok status, or fail with FetchError."""
 
-        async def attempt(host: _Host) -> T:
-            assert self._client is not None, "use `async with HttpClient(...)`"
-            timeout = httpx.Timeout(host.policy.timeout_s, connect=CONNECT_TIMEOUT_S)
-            response = await self._client.request(
-                method, url, params=params, headers=headers, data=data, files=files,
-                timeout=timeout,
-            )  # fmt: skip
-            self.stats.bytes += len(response.content)
-            self._check_status(response, method, ok_statuses)
-            try:
-                return parse(response)
-            except (BadPayload, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise _RetryableError("payload", f"unexpected body: {exc}") from exc
+        def attempt_at(
+            target: str, query: Mapping[str, Any] | None, extra: Mapping[str, str] | None
+        ) -> Callable[[_Host], Awaitable[T]]:
+            async def attempt(host: _Host) -> T:
+                assert self._client is not None, "use `async with HttpClient(...)`"
+                timeout = httpx.Timeout(host.policy.timeout_s, connect=CONNECT_TIMEOUT_S)
+                response = await self._client.request(
+                    method, target, params=query, headers=extra, data=data, files=files,
+                    timeout=timeout,
+                )  # fmt: skip
+                self.stats.bytes += len(response.content)
+                self._check_status(response, method, ok_statuses)
+                try:
+                    return parse(response)
+                except (BadPayload, json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    raise _RetryableError("payload", f"unexpected body: {exc}") from exc
 
-        return await self._with_retries(method, url, attempt)
+            return attempt
+
+        return await self._follow(method, url, params, headers, attempt_at)
 
     async def get_json(
         self,
@@ -234,26 +251,68 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         ok_statuses: Collection[int] = (200,),
+        check: Callable[[Path], None] | None = None,
     ) -> httpx.Response:
-        """Stream a body to `target` (tmp file, then rename); a 304, if allowed, writes nothing."""
+        """Stream a body to `target` (tmp file, then rename); a 304, if allowed, writes nothing.
+        `check(path)` may refuse the complete file with BadPayload (a maintenance page instead
+        of a gzip, say): the download is then retried."""
 
-        async def attempt(host: _Host) -> httpx.Response:
-            assert self._client is not None, "use `async with HttpClient(...)`"
-            timeout = httpx.Timeout(host.policy.timeout_s, connect=CONNECT_TIMEOUT_S)
-            partial = target.with_name(target.name + ".partial")
-            async with self._client.stream("GET", url, headers=headers, timeout=timeout) as resp:
-                self._check_status(resp, "GET", ok_statuses)
-                if resp.status_code == 304:
-                    return resp
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with partial.open("wb") as out:
-                    async for chunk in resp.aiter_raw(DOWNLOAD_CHUNK):
-                        out.write(chunk)
-                        self.stats.bytes += len(chunk)
-            partial.replace(target)
-            return resp
+        def attempt_at(
+            url_: str, query: Mapping[str, Any] | None, extra: Mapping[str, str] | None
+        ) -> Callable[[_Host], Awaitable[httpx.Response]]:
+            async def attempt(host: _Host) -> httpx.Response:
+                assert self._client is not None, "use `async with HttpClient(...)`"
+                timeout = httpx.Timeout(host.policy.timeout_s, connect=CONNECT_TIMEOUT_S)
+                partial = target.with_name(target.name + ".partial")
+                stream = self._client.stream("GET", url_, params=query, headers=extra,
+                                             timeout=timeout)  # fmt: skip
+                async with stream as resp:
+                    self._check_status(resp, "GET", ok_statuses)
+                    if resp.status_code == 304:
+                        return resp
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with partial.open("wb") as out:
+                        async for chunk in resp.aiter_raw(DOWNLOAD_CHUNK):
+                            out.write(chunk)
+                            self.stats.bytes += len(chunk)
+                if check is not None:
+                    try:
+                        await asyncio.to_thread(check, partial)
+                    except BadPayload as exc:
+                        partial.unlink(missing_ok=True)
+                        raise _RetryableError("payload", f"unexpected body: {exc}") from exc
+                partial.replace(target)
+                return resp
 
-        return await self._with_retries("GET", url, attempt)
+            return attempt
+
+        return await self._follow("GET", url, None, headers, attempt_at)
+
+    async def _follow(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        attempt_at: Callable[
+            [str, Mapping[str, Any] | None, Mapping[str, str] | None],
+            Callable[[_Host], Awaitable[T]],
+        ],
+    ) -> T:
+        """One request, its redirects followed by hand: each hop is sent (and retried) under its
+        own host's quota, and headers given per request stay with the host they were meant for
+        (httpx's own following only drops `Authorization`: an `x-apiKey` would travel)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                return await self._with_retries(method, url, attempt_at(url, params, headers))
+            except _RedirectError as moved:
+                if host_key(moved.location) != host_key(url):
+                    headers = None
+                url, params = moved.location, None  # the Location carries its own query
+        raise FetchError(
+            f"{method} {url}: more than {MAX_REDIRECTS} redirects.",
+            hint="Check the VOLT_*_API_URL settings: the source seems to redirect in a loop.",
+        )
 
     def _check_status(
         self, response: httpx.Response, method: str, ok_statuses: Collection[int]
@@ -261,6 +320,8 @@ class HttpClient:
         status = response.status_code
         if status in ok_statuses:
             return
+        if status in REDIRECT_STATUSES and "location" in response.headers:
+            raise _RedirectError(urljoin(str(response.url), response.headers["location"]))
         if status in RETRY_STATUSES:
             if status == 429:
                 self.stats.throttled += 1
@@ -301,7 +362,8 @@ class HttpClient:
                     async with host.slots:
                         self.stats.waited_s += await host.wait_pause()
                         async with host.quota.slot() as waited:
-                            self.stats.waited_s += waited
+                            # A 429 may have paused the host while this one waited its slot.
+                            self.stats.waited_s += waited + await host.wait_pause()
                             self.stats.requests += 1
                             return await self._attempt(host, attempt)
         except _RetryableError as exc:
@@ -320,6 +382,13 @@ class HttpClient:
             raise _RetryableError("timeout", f"timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise _RetryableError("network", f"{type(exc).__name__}: {exc}") from exc
+        except httpx.DecodingError as exc:  # a body its Content-Encoding does not describe
+            raise _RetryableError("payload", f"undecodable body: {exc}") from exc
+        except (httpx.RequestError, httpx.InvalidURL) as exc:
+            raise FetchError(
+                f"Request failed: {type(exc).__name__}: {exc}",
+                hint="Check the VOLT_*_API_URL settings and the registry's paths.",
+            ) from exc
 
     def _count_retry(self, host: _Host, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -329,17 +398,16 @@ class HttpClient:
         self.stats.by_reason[exc.reason] += 1
         if state.next_action is not None:  # the backoff or Retry-After pause about to be slept
             self.stats.waited_s += state.next_action.sleep
-        if exc.after is not None:
-            if exc.after > RETRY_AFTER_MAX_S:
-                raise FetchError(
-                    f"The source asks to wait {exc.after:.0f} s before the next request.",
-                    hint="The quota is spent for now; rerun later (the run resumes where it "
-                    "stopped).",
-                ) from exc
-            if exc.reason == "429":
-                # Every request to this host waits, not only the one that was told to.
-                pause_end = time.monotonic() + exc.after
-                host.paused_until = max(host.paused_until, pause_end)
+        if exc.after is not None and exc.after > RETRY_AFTER_MAX_S:
+            raise FetchError(
+                f"The source asks to wait {exc.after:.0f} s before the next request.",
+                hint="The quota is spent for now; rerun later (the run resumes where it stopped).",
+            ) from exc
+        if exc.reason == "429" and state.next_action is not None:
+            # Every request to this host waits, not only the one that was told to (for its
+            # Retry-After, or without one for the backoff this one sleeps).
+            pause_end = time.monotonic() + state.next_action.sleep
+            host.paused_until = max(host.paused_until, pause_end)
 
 
 def retry_after_seconds(value: str | None) -> float | None:

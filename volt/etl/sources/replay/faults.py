@@ -31,7 +31,8 @@ class Fault:
     """A rule: requests whose `METHOD path?query` matches `pattern` (re.search) are counted; the
     ones after the first `after` matches get the fault, `times` times (None: every time).
 
-    Parameters per kind: status → `status` (default 503), `retry_after` (seconds or an HTTP date);
+    Parameters per kind: status → `status` (default 503), `retry_after` (seconds or an HTTP
+    date), `location` (redirects);
     delay → `seconds`; truncate/reset → `fraction` of the body sent (default 0.5);
     total_change → `delta` added to the page's total (default 1); empty_page → none.
     """

@@ -201,7 +201,8 @@ def _error_payload(exc: ReplayRequestError) -> Any:
 
 
 def status_response(fault: Fault) -> Response:
-    """The answer of a `status` fault: JSON error body, Retry-After (seconds or HTTP date)."""
+    """The answer of a `status` fault: JSON error body, Retry-After (seconds or HTTP date),
+    Location (`location=`, for redirects)."""
     status = int(fault.param("status", 503))
     headers: dict[str, str] = {}
     retry_after = fault.param("retry_after", None)
@@ -209,6 +210,9 @@ def status_response(fault: Fault) -> Response:
         headers["Retry-After"] = format_datetime(retry_after, usegmt=True)
     elif retry_after is not None:
         headers["Retry-After"] = as_text(retry_after)  # 2 → "2"; a string (HTTP date) as is
+    location = fault.param("location", None)
+    if location is not None:  # a redirect (301, 302, 307…) to this URL
+        headers["Location"] = str(location)
     message = STATUS_MESSAGES.get(status, "Error")
     body = fault.param("body", {"status": status, "error": message})
     return json_response(body, status, headers)
