@@ -153,3 +153,9 @@ def test_source_api_rerun_on_unchanged_sources_does_nothing_past_bronze(
     assert "0 partition(s) fetched, 0 resumed, 3 unchanged and reused" in out
     assert "Nothing to do: the sources are unchanged since the load being served" in out
     assert "silver/" not in out and "Loaded into PostgreSQL" not in out
+    # New geocoder thresholds decide other matches: not "nothing to do" (part of data_version).
+    with ReplayServer(replay_world) as server:
+        stricter = env | server.env() | {"VOLT_GEOCODER_MIN_SCORE": "0.9"}
+        third = runner.invoke(app, args, env=stricter)
+    assert third.exit_code == 0, third.output
+    assert "Loaded into PostgreSQL as data_version" in flat(third.output)

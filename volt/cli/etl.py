@@ -143,6 +143,7 @@ def run_api_pipeline(
         source = ApiSource(
             ApiConfig.from_settings(settings), zones, year, dep, RichFetchProgress(bars)
         )
+        geocoder = source.geocoder()
         run = ApiRun(
             fetcher=source,
             zones=zones,
@@ -150,13 +151,13 @@ def run_api_pipeline(
             year=year,
             departement=dep,
             stop_after=stop_after,
-            geocoders=(source.geocoder(),),
+            geocoders=(geocoder,),
         )
         return run_etl(
             run,
             _QuietProgress(),
             PostgresRunRecorder(settings),
-            publisher=PostgresPublisher(settings, PIPELINE_VERSION),
+            publisher=PostgresPublisher(settings, f"{PIPELINE_VERSION} {geocoder.signature}"),
         )
 
 

@@ -267,6 +267,11 @@ def test_truncated_or_misaligned_answers_are_refused() -> None:
         parse_search_csv("".join(lines[:3]).encode(), 3)
     with pytest.raises(AnswerError, match="not the line sent"):
         parse_search_csv("".join([lines[0], lines[2], lines[1], lines[3]]).encode(), 3)
+    # Trap: cut inside the last line (no length to tell): its missing columns would read as a
+    # `not-found` stored for good.
+    cut = "".join(lines[:3]) + lines[3][: lines[3].index(",", lines[3].index(",") + 1)] + "\n"
+    with pytest.raises(AnswerError, match="line 3 is cut short"):
+        parse_search_csv(cut.encode(), 3)
 
 
 def test_request_key_ignores_the_host_and_follows_the_content() -> None:

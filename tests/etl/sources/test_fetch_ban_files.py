@@ -93,6 +93,20 @@ def test_truncated_ban_download_is_retried(server: ReplayServer, tmp_path: Path)
     assert out.manifest.entries[0].sha256 == reference.manifest.entries[0].sha256
 
 
+def test_a_200_that_is_not_the_gzip_is_retried_not_stored(
+    server: ReplayServer, tmp_path: Path
+) -> None:
+    """Trap: a maintenance page served with 200 instead of the file."""
+    reference = _fetch(server, tmp_path / "ref")
+    rule = server.faults.add(
+        r"adresses-69\.csv\.gz", "status", status=200, body={"message": "maintenance"}
+    )
+    out = _fetch(server, tmp_path / "page")
+    assert (rule.fired, out.summary.http["by_reason"]) == (1, {"payload": 1})
+    assert out.manifest.entries[0].sha256 == reference.manifest.entries[0].sha256
+    assert out.manifest.entries[0].rows == BAN_ROWS
+
+
 def test_last_modified_as_iso() -> None:
     assert http_date_iso("Mon, 06 Jan 2025 03:00:00 GMT") == "2025-01-06T03:00:00+00:00"
     assert http_date_iso(None) == ""

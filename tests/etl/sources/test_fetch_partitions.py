@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from volt.errors import UsageError
 from volt.etl.sources.api.partitions import (
     PartitionId,
     PartitionState,
@@ -102,3 +103,28 @@ def test_same_request_ignores_progress_but_not_columns() -> None:
 def test_unsafe_partition_keys_are_refused(key: str) -> None:
     with pytest.raises(ValueError, match="unsafe"):
         PartitionId("dpe", "dpe03existant", key)
+
+
+def test_two_fetches_cannot_share_a_store(tmp_path: Path) -> None:
+    store = PartitionStore(tmp_path / "store")
+    with (
+        store.exclusive(),
+        pytest.raises(UsageError, match="Another fetch is using"),
+        (
+            store.exclusive()  # the second one, while the first is held
+        ),
+    ):
+        pass
+    with store.exclusive():  # released: the next fetch goes on
+        pass
+
+
+def test_a_reset_killed_half_way_leaves_no_page_counted_that_is_gone(tmp_path: Path) -> None:
+    """The new state is written before the pages are deleted: `load` then drops the rest."""
+    part = PartitionStore(tmp_path).partition(PartitionId("dpe", "d", "k"))
+    state = part.reset(PartitionState(api="data-fair", dataset="d", url="u"))
+    for n in range(3):
+        state = part.commit_page(state, b'{"a": 1}\n', 1, cursor=str(n), next_url=None)
+    fresh = PartitionState(api="data-fair", dataset="d", url="u")
+    part.save(fresh)  # what reset writes first; killed before deleting
+    assert part.load() == fresh and part.pages() == []

@@ -115,6 +115,12 @@ class BanWebGeocoder:
     def method(self) -> str:
         return METHOD
 
+    @property
+    def signature(self) -> str:
+        """What, besides the sources and the code, decides its answers (part of data_version:
+        new thresholds must not meet "nothing to do")."""
+        return f"{METHOD} score>={self.min_score} margin>={self.min_margin}"
+
     def geocode(self, con: duckdb.DuckDBPyConnection, pending: str) -> str:
         rows = [
             PendingAddress(*r)

@@ -218,6 +218,10 @@ def parse_search_csv(body: bytes, expected_lines: int) -> list[Answer]:
             raise AnswerError(
                 f"answer line {i + 1} is not the line sent (key {row.get(KEY_COLUMN)!r})"
             )
+        if any(row[column] is None for column in header):
+            # Trap: a body cut inside its last line (no length to tell) parses with the
+            # missing columns as None: a `not-found` that would be stored for good.
+            raise AnswerError(f"answer line {i + 1} is cut short")
         answers.append(answer_from_csv_row(row))
     if len(answers) != expected_lines:
         raise AnswerError(f"answer has {len(answers)} lines for {expected_lines} sent")

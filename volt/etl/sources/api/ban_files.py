@@ -6,26 +6,29 @@ the stored file (the probe and the fetch are one request); a 200 replaces it.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Literal
 
 from volt.etl.sources.api.config import ApiConfig
-from volt.etl.sources.api.http import FetchError, HttpClient
+from volt.etl.sources.api.http import BadPayload, FetchError, HttpClient
 from volt.etl.sources.api.partitions import (
     PartitionDir,
     PartitionId,
     PartitionState,
-    count_csv_records,
     fsync_file,
     now_iso,
 )
 from volt.etl.sources.api.plan import PartitionRequest, departements_in_scope
 from volt.etl.sources.registry import source_spec
+from volt.etl.textfiles import RecordCounter
 
 # Trap: a server may gzip a .gz again on the wire; the raw stream must be the file itself.
 IDENTITY = {"Accept-Encoding": "identity"}
+READ_CHUNK = 8 * 1024 * 1024
 FileAction = Literal["fetched", "skipped"]
 
 
@@ -48,8 +51,18 @@ async def fetch_file(
             headers["If-Modified-Since"] = stored.probe["last_modified"]
     part.path.mkdir(parents=True, exist_ok=True)
     incoming = part.path / (name + ".tmp")
+    counted: list[int] = []
+
+    def check(path: Path) -> None:
+        # Trap: a 200 that is not the gzip (a maintenance page, a cut stream) must be retried,
+        # not stored; reading it whole is the check, and gives the row count.
+        try:
+            counted.append(_gzip_csv_records(path))
+        except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+            raise BadPayload(f"{name} is not a complete gzip file: {exc}") from exc
+
     response = await client.download(
-        request.state.url, incoming, headers=headers, ok_statuses=(200, 304)
+        request.state.url, incoming, headers=headers, ok_statuses=(200, 304), check=check
     )
     if response.status_code == 304:
         if stored is None:
@@ -66,9 +79,18 @@ async def fetch_file(
     part.save(started)  # not complete until the new file is in place and counted
     incoming.replace(target)
     fsync_file(target)
-    done = replace(started, pages=1, rows=count_csv_records(target), completed_at=now_iso())
+    done = replace(started, pages=1, rows=counted[-1], completed_at=now_iso())
     part.save(done)
     return done, "fetched"
+
+
+def _gzip_csv_records(path: Path) -> int:
+    """Data records of a gzip CSV whatever the file's name (the download's is `….partial`)."""
+    counter = RecordCounter("csv")
+    with gzip.open(path, "rb") as fh:
+        while chunk := fh.read(READ_CHUNK):
+            counter.feed(chunk)
+    return counter.records(has_header=True)
 
 
 def http_date_iso(value: str | None) -> str:

@@ -131,9 +131,16 @@ async def fetch_lines(
             await asyncio.sleep(limits.empty_page_wait_s)
             continue
         empty_pages = 0
-        state = part.commit_page(
-            state, serialise_rows(page.rows), len(page.rows),
-            cursor=page.after, next_url=page.next_url,
+        if state.pages and page.next_url is not None and page.after == state.cursor:
+            # Trap: a `next` that repeats the cursor would read the same page forever (or
+            # until a duplicated count happens to reach `total`).
+            state = _restart(part, state, limits, f"the cursor did not move ({page.after})")
+            continue
+        # Serialising 10,000 rows and the fsyncs stay off the event loop (other partitions).
+        body = await asyncio.to_thread(serialise_rows, page.rows)
+        state = await asyncio.to_thread(
+            part.commit_page, state, body, len(page.rows), cursor=page.after,
+            next_url=page.next_url,
         )  # fmt: skip
         if on_page:
             on_page(state)

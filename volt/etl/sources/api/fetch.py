@@ -78,8 +78,9 @@ def fetch_to_bronze(
     """Bring every requested partition up to date in the store, then the run's bronze."""
     started = time.perf_counter()
     before = client.stats.to_dict()  # the client may have served other calls already
-    done = run_sync(_fetch_all(requests, store, client, progress, limits or PagerLimits()))
-    entries = materialise(done, bronze_dir)
+    with store.exclusive():
+        done = run_sync(_fetch_all(requests, store, client, progress, limits or PagerLimits()))
+        entries = materialise(done, bronze_dir)
     manifest = Manifest(run_id=run_id, origin="api", entries=tuple(entries))
     bronze_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(bronze_dir)

@@ -8,18 +8,22 @@ manifest, so a killed run resumes from the last page whose state was written.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from volt.errors import UsageError
 from volt.etl.textfiles import RecordCounter, iter_chunks
 
 STATE_NAME = "state.json"
+LOCK_NAME = ".lock"
 PAGE_PATTERN = re.compile(r"page-(\d{5,})\.jsonl")
 # data-fair adds these per answer (search score, random sort key): they change between two
 # identical requests, so keeping them would make a resumed fetch differ from a clean one.
@@ -144,10 +148,12 @@ class PartitionDir:
     def reset(self, state: PartitionState) -> PartitionState:
         """Start the partition from scratch: no pages, no data file, the given state."""
         self.path.mkdir(parents=True, exist_ok=True)
+        # The new state first: killed mid-way, `load` finds a state of 0 pages and drops the
+        # rest; deleting first would leave the old state counting pages that are gone.
+        self.save(state)
         for child in self.path.iterdir():
             if child.is_file() and child.name != STATE_NAME:
                 child.unlink()
-        self.save(state)
         return state
 
     def commit_page(
@@ -189,13 +195,32 @@ class PartitionDir:
 
 
 class PartitionStore:
-    """All partitions under one root (the lead passes `<zones root>/bronze/_api`)."""
+    """All partitions under one root (`<zones root>/bronze/_api`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def partition(self, pid: PartitionId) -> PartitionDir:
         return PartitionDir(self.root / pid.relative)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held for a whole fetch: two fetches on one store would delete each other's pages
+        and temporary files (a cron run meeting a manual one)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / LOCK_NAME).open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UsageError(
+                    f"Another fetch is using {self.root}.",
+                    hint="Wait for it to finish (the lock is released when it ends, even if "
+                    "killed), then run again: unchanged partitions are reused.",
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, body: bytes) -> None:
