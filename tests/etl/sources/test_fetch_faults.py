@@ -3,6 +3,7 @@ same bytes as a clean fetch, or stops with a clear error and a rerun resumes to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +120,22 @@ def test_total_changing_between_pages(
     assert rule.fired == 1
     assert _files(tmp_path) == clean
     assert out.partitions[0].state.restarts == 1
+
+
+def test_a_next_that_repeats_the_cursor_restarts_instead_of_reading_a_page_twice(
+    server: ReplayServer, tmp_path: Path, clean: dict[str, str]
+) -> None:
+    # Trap: a `next` whose `after` is the page's own cursor would serve that page again.
+    server.log.clear()  # the `clean` fetch ran on this server too
+    rule = server.faults.add(NEXT_PAGES, "stuck_cursor", after=1)
+    out = _fetch(server, tmp_path)
+    assert rule.fired == 1
+    assert _files(tmp_path) == clean
+    assert out.partitions[0].state.restarts == 1
+    # Caught at the stuck page (pages 1, 2, 3, then 1…5 again), not after reading on with a page
+    # twice until the count check notices (10 page requests).
+    pages = [e for e in server.log.entries() if re.search(PAGES, e.target)]
+    assert len(pages) == 8
 
 
 def test_total_changing_every_page_stops_then_resumes(

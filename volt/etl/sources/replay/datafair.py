@@ -71,7 +71,9 @@ def lines(request: Request, view: View) -> Response:
     results = [_wire_row(view, snap.rows[n], n, select) for n in page]
     payload: dict[str, Any] = {"total": total}
     if start + size < len(positions):
-        payload["next"] = request.url_with(after=str(page[-1] + 1))
+        # Fault `stuck_cursor`: a `next` that repeats this page's own cursor.
+        cursor = str(after) if "stuck_cursor" in request.data_faults else str(page[-1] + 1)
+        payload["next"] = request.url_with(after=cursor)
     payload["results"] = results
     return json_response(payload)
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["status", "delay", "truncate", "reset", "total_change", "empty_page"]
+FaultKind = Literal[
+    "status", "delay", "truncate", "reset", "total_change", "empty_page", "stuck_cursor"
+]
 FAULT_KINDS: tuple[FaultKind, ...] = (
     "status",
     "delay",
@@ -21,9 +23,10 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
     "reset",
     "total_change",
     "empty_page",
+    "stuck_cursor",
 )
 # Faults the data handlers apply (the page content changes); the others act on the transport.
-DATA_FAULTS = frozenset({"total_change", "empty_page"})
+DATA_FAULTS = frozenset({"total_change", "empty_page", "stuck_cursor"})
 
 
 @dataclass
@@ -34,7 +37,8 @@ class Fault:
     Parameters per kind: status → `status` (default 503), `retry_after` (seconds or an HTTP
     date), `location` (redirects);
     delay → `seconds`; truncate/reset → `fraction` of the body sent (default 0.5);
-    total_change → `delta` added to the page's total (default 1); empty_page → none.
+    total_change → `delta` added to the page's total (default 1); empty_page, stuck_cursor
+    (a data-fair `next` repeating the page's own cursor) → none.
     """
 
     pattern: re.Pattern[str]
