@@ -14,7 +14,6 @@ from tests.etl.sources.fetch_support import (
     data_files,
     fetch,
     files_run_silver,
-    make_world,
     sha256,
     silver_of,
 )
@@ -23,11 +22,6 @@ from volt.etl.sources.api.fetch import FetchOutcome
 from volt.etl.sources.replay import ReplayServer, World
 
 BAN_ROWS = 1100  # addresses of the Lyon sample
-
-
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture

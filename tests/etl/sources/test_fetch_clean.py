@@ -4,7 +4,6 @@ silver identical to a files run of the same world — for both Enedis APIs and b
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,15 @@ from tests.etl.sources.fetch_support import (
     data_files,
     fetch,
     files_run_silver,
-    make_world,
     silver_of,
 )
 from volt.etl.sources.api.ademe import ademe_requests
 from volt.etl.sources.api.enedis import enedis_requests
 from volt.etl.sources.api.partitions import PartitionStore
-from volt.etl.sources.replay import ReplayServer, World
+from volt.etl.sources.replay import ReplayServer
 
 ENEDIS_ROWS = {2022: 473, 2023: 472}  # Lyon's sample, per year
 DPE_ROWS = 1812
-
-
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_world(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture(scope="module")
-def server(world_dir: Path) -> Iterator[ReplayServer]:
-    with ReplayServer(World.load(world_dir), port=0) as srv:
-        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -15,26 +15,14 @@ from tests.etl.sources.fetch_support import (
     data_files,
     fetch,
     files_run_silver,
-    make_world,
     silver_of,
 )
 from volt.etl.sources.api.datafair import IncompleteFetchError
 from volt.etl.sources.api.enedis import enedis_requests
 from volt.etl.sources.api.explore import where_clause
 from volt.etl.sources.api.fetch import FetchOutcome
-from volt.etl.sources.replay import ReplayServer, World
+from volt.etl.sources.replay import ReplayServer
 from volt.etl.textfiles import BOM
-
-
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_world(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture(scope="module")
-def server(world_dir: Path) -> Iterator[ReplayServer]:
-    with ReplayServer(World.load(world_dir), port=0) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)

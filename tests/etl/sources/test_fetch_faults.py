@@ -85,18 +85,20 @@ def test_timeout(server: ReplayServer, tmp_path: Path, clean: dict[str, str]) ->
     assert out.summary.http["by_reason"] == {"timeout": 1}
 
 
-def test_truncated_body(server: ReplayServer, tmp_path: Path, clean: dict[str, str]) -> None:
-    rule = server.faults.add(PAGES, "truncate", fraction=0.5, after=3)
-    out = _fetch(server, tmp_path)
-    assert rule.fired == 1
-    assert _files(tmp_path) == clean
-    assert out.summary.http["retries"] == 1
-
-
-def test_connection_reset_mid_page(
-    server: ReplayServer, tmp_path: Path, clean: dict[str, str]
+@pytest.mark.parametrize(
+    ("kind", "fraction", "after"),
+    [("truncate", 0.5, 3), ("reset", 0.3, 2)],
+    ids=["truncated_body", "connection_reset_mid_page"],
+)
+def test_a_page_cut_in_transit_is_fetched_again(
+    server: ReplayServer,
+    tmp_path: Path,
+    clean: dict[str, str],
+    kind: str,
+    fraction: float,
+    after: int,
 ) -> None:
-    rule = server.faults.add(PAGES, "reset", fraction=0.3, after=2)
+    rule = server.faults.add(PAGES, kind, fraction=fraction, after=after)
     out = _fetch(server, tmp_path)
     assert rule.fired == 1
     assert _files(tmp_path) == clean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -107,16 +108,13 @@ def test_unsafe_partition_keys_are_refused(key: str) -> None:
 
 def test_two_fetches_cannot_share_a_store(tmp_path: Path) -> None:
     store = PartitionStore(tmp_path / "store")
-    with (
-        store.exclusive(),
-        pytest.raises(UsageError, match="Another fetch is using"),
-        (
-            store.exclusive()  # the second one, while the first is held
-        ),
-    ):
-        pass
-    with store.exclusive():  # released: the next fetch goes on
-        pass
+    with ExitStack() as held:
+        held.enter_context(store.exclusive())
+        with pytest.raises(UsageError, match="Another fetch is using"):
+            held.enter_context(store.exclusive())  # the second one, while the first is held
+    with ExitStack() as again:  # released: the next fetch goes on
+        again.enter_context(store.exclusive())
+        assert (store.root / ".lock").is_file()
 
 
 def test_a_reset_killed_half_way_leaves_no_page_counted_that_is_gone(tmp_path: Path) -> None:
